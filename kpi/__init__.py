@@ -1,0 +1,1 @@
+"""KPI maths over the SQLite mirror (issue 5). Takes a database handle; never does HTTP."""

@@ -1,0 +1,109 @@
+"""Associations v4: batch read, per-record list, create (default or typed) and remove (API notes, section 9)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import associations as assoc
+from .errors import bad_request, batch_error
+from .render import utc_now_iso
+from .routing import Call, Reply, Router
+
+if TYPE_CHECKING:
+    from .app import SandboxApp
+    from .records import Record
+
+BATCH_MAX = 100
+
+
+def _types(app: SandboxApp, call: Call, src: str, dst: str) -> tuple[str, str]:
+    return app.portal.resolve_type(call.params[src]), app.portal.resolve_type(call.params[dst])
+
+
+def _links(record: Record, to_type: str) -> list[dict[str, Any]]:
+    return [{"toObjectId": to_id,
+             "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": t, "label": None}
+                                  for t in sorted(types)]}
+            for to_id, types in sorted(record.associations.get(to_type, {}).items(), key=lambda kv: int(kv[0]))]
+
+
+def batch_read(app: SandboxApp, call: Call) -> Reply:
+    src, dst = _types(app, call, "fromObjectType", "toObjectType")
+    inputs = (call.body or {}).get("inputs") if isinstance(call.body, dict) else None
+    if not isinstance(inputs, list) or len(inputs) > BATCH_MAX:
+        raise bad_request(f"'inputs' must be a list of at most {BATCH_MAX} ids.")
+    started, results, errors = utc_now_iso(), [], []
+    for item in inputs:
+        record_id = str(item.get("id"))
+        record = app.portal.stores[src].records.get(record_id)
+        links = _links(record, dst) if record is not None and not record.archived else []
+        if links:
+            results.append({"from": {"id": record_id}, "to": links})
+        else:
+            errors.append({**batch_error("OBJECT_NOT_FOUND", f"No {assoc.SINGULAR.get(dst, dst)} is associated "
+                                         f"with {assoc.SINGULAR.get(src, src)} {record_id}.", [record_id]),
+                           "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND"})
+    body: dict[str, Any] = {"status": "COMPLETE", "results": results, "startedAt": started,
+                            "completedAt": utc_now_iso()}
+    if errors:
+        body.update(numErrors=len(errors), errors=errors)
+    return Reply(207 if errors else 200, body)
+
+
+def list_for_record(app: SandboxApp, call: Call) -> Reply:
+    src, dst = _types(app, call, "objectType", "toObjectType")
+    record = app.portal.get(src, call.params["objectId"])
+    links = _links(record, dst)
+    limit, start = min(call.int_arg("limit", 500), 500), call.int_arg("after", 0)
+    body: dict[str, Any] = {"results": links[start:start + limit]}
+    if start + limit < len(links):
+        after = str(start + limit)
+        body["paging"] = {"next": {"after": after, "link": call.next_link(after)}}
+    return Reply(200, body)
+
+
+def create_default(app: SandboxApp, call: Call) -> Reply:
+    src, dst = _types(app, call, "fromObjectType", "toObjectType")
+    try:
+        type_id = assoc.default_type(src, dst)
+    except KeyError:
+        raise bad_request(f"No default association between {src} and {dst}.") from None
+    src_id, dst_id = call.params["fromObjectId"], call.params["toObjectId"]
+    app.portal.associate(src, src_id, dst, dst_id, type_id)
+    return Reply(200, {"status": "COMPLETE", "startedAt": utc_now_iso(), "completedAt": utc_now_iso(),
+                       "results": [{"from": {"id": src_id}, "to": {"id": dst_id},
+                                    "associationSpec": {"associationCategory": "HUBSPOT_DEFINED",
+                                                        "associationTypeId": type_id}}]})
+
+
+def create_labelled(app: SandboxApp, call: Call) -> Reply:
+    src, dst = _types(app, call, "objectType", "toObjectType")
+    specs = call.body if isinstance(call.body, list) else None
+    if not specs:
+        raise bad_request("The body must be a list of {associationCategory, associationTypeId}.")
+    src_id, dst_id = call.params["objectId"], call.params["toObjectId"]
+    for spec in specs:
+        type_id = spec.get("associationTypeId")
+        if assoc.ENDS.get(type_id) != (src, dst):
+            raise bad_request(f"associationTypeId {type_id} does not go from {src} to {dst}.")
+        app.portal.associate(src, src_id, dst, dst_id, type_id)
+    return Reply(201, {"fromObjectTypeId": src, "fromObjectId": src_id, "toObjectTypeId": dst,
+                       "toObjectId": dst_id, "labels": []})
+
+
+def remove(app: SandboxApp, call: Call) -> Reply:
+    src, dst = _types(app, call, "objectType", "toObjectType")
+    record = app.portal.get(src, call.params["objectId"])
+    app.portal.disassociate(src, record, dst, call.params["toObjectId"])
+    return Reply(204)
+
+
+def register(router: Router) -> None:
+    router.add("POST", "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read", batch_read)
+    router.add("PUT", "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
+               create_default, write=True)
+    router.add("GET", "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}", list_for_record)
+    router.add("PUT", "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
+               create_labelled, write=True)
+    router.add("DELETE", "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
+               remove, write=True)

@@ -1,0 +1,177 @@
+"""The sandbox as a function from request to reply: auth, faults, rate limits, routing and statistics.
+
+Kept apart from the socket server so the request path can be reasoned about (and profiled) alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import api_associations, api_meta, api_objects
+from .errors import ApiError, correlation_id, resource_not_found, unauthorized
+from .limits import FaultInjector, RateLimiter, injected_error
+from .portal import Portal
+from .routing import Call, Reply, Router, canonical_path
+
+DEFAULT_TOKEN = "sandbox-token"
+
+
+@dataclass
+class SandboxConfig:
+    token: str = DEFAULT_TOKEN
+    rate_limit: int | None = None
+    fault_rate: float = 0.0
+    batch_fault_rate: float = 0.0
+    fault_seed: int = 0
+    slow_seconds: float = 2.0
+    search_lag: float = 0.0
+    custom_objects: bool = True
+
+
+class Stats:
+    """Counters behind ``GET /_sandbox/stats``; admin calls are not counted."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.by_status: Counter[str] = Counter()
+            self.by_route: Counter[str] = Counter()
+            self.faults = 0
+            self.rate_limited = 0
+
+    def record(self, route: str, status: int) -> None:
+        with self._lock:
+            self.by_status[str(status)] += 1
+            self.by_route[route] += 1
+
+    def fault(self) -> None:
+        with self._lock:
+            self.faults += 1
+
+    def limited(self) -> None:
+        with self._lock:
+            self.rate_limited += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {"requests_total": sum(self.by_status.values()), "requests_by_status": dict(self.by_status),
+                    "requests_by_route": dict(self.by_route), "faults_injected": self.faults,
+                    "rate_limited": self.rate_limited}
+
+
+class SearchCache:
+    """The matching ids of recent searches, so paging through one query does not rescan the portal.
+
+    Cleared on every write; unused while search lag is on, as visibility then changes with time.
+    """
+
+    def __init__(self, enabled: bool, size: int = 16) -> None:
+        self.enabled, self.size = enabled, size
+        self._entries: OrderedDict[Any, list[str]] = OrderedDict()
+
+    def get_or_compute(self, key: Any, compute: Callable[[], list[str]]) -> list[str]:
+        if not self.enabled:
+            return compute()
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        value = self._entries[key] = compute()
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+@dataclass
+class Outcome:
+    """What the socket layer should do: answer ``reply``, first wait ``delay`` seconds, or drop."""
+
+    reply: Reply | None
+    delay: float = 0.0
+
+
+class SandboxApp:
+    def __init__(self, portal: Portal, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self.portal = portal
+        portal.custom_objects_allowed = self.config.custom_objects
+        self.search_lag = self.config.search_lag
+        self.limiter = RateLimiter(self.config.rate_limit, portal.account.get("timeZone", "UTC"))
+        self.faults = FaultInjector(self.config.fault_rate, self.config.batch_fault_rate,
+                                    self.config.fault_seed, self.config.slow_seconds)
+        self.stats = Stats()
+        self.search_cache = SearchCache(enabled=not self.search_lag)
+        self.router = Router()
+        for module in (api_objects, api_meta, api_associations):
+            module.register(self.router)
+
+    def handle(self, method: str, path: str, query: dict[str, list[str]], body: Any,
+               headers: dict[str, str], base_url: str) -> Outcome:
+        if len(path) > 1:
+            path = path.rstrip("/")
+        if path.startswith("/_sandbox/"):
+            return Outcome(self._admin(method, path))
+        canonical, numbered, dated = canonical_path(path)
+        found = self.router.match(method, canonical)
+        route = f"{method} {found[0].template if found else '(unknown)'}"
+        if found and dated:
+            route = route.replace(numbered, dated, 1)
+        outcome = self._serve(found, method, canonical, path, query, body, headers, base_url)
+        reply = outcome.reply
+        self.stats.record(route, reply.status if reply else 0)
+        if reply is not None:
+            reply.headers.setdefault("X-HubSpot-Correlation-Id", correlation_id())
+        return outcome
+
+    def _serve(self, found: Any, method: str, canonical: str, path: str, query: dict[str, list[str]],
+               body: Any, headers: dict[str, str], base_url: str) -> Outcome:
+        try:
+            if headers.get("authorization", "") != f"Bearer {self.config.token}":
+                raise unauthorized()
+            if found is None:
+                raise resource_not_found(f"No route for {method} {path}")
+            route, params = found
+            fault = self.faults.draw()
+            if fault == "drop":
+                self.stats.fault()
+                return Outcome(None)
+            if fault and fault != "slow":
+                self.stats.fault()
+                raise injected_error(fault)
+            try:
+                limit_headers = self.limiter.admit(route.search)
+            except ApiError:
+                self.stats.limited()
+                raise
+            call = Call(method, path, params, query, body, base_url)
+            with self.portal.lock:
+                try:
+                    reply = route.handler(self, call)
+                finally:
+                    if route.write:
+                        self.search_cache.clear()
+            reply.headers.update(limit_headers)
+            if fault == "slow":
+                self.stats.fault()
+                return Outcome(reply, delay=self.config.slow_seconds)
+            return Outcome(reply)
+        except ApiError as e:
+            return Outcome(Reply(e.status, e.body, dict(e.headers)))
+
+    def _admin(self, method: str, path: str) -> Reply:
+        if method == "GET" and path == "/_sandbox/stats":
+            return Reply(200, self.stats.snapshot())
+        if method == "POST" and path == "/_sandbox/stats/reset":
+            self.stats.reset()
+            return Reply(200, self.stats.snapshot())
+        return Reply(404, {"status": "error", "message": f"No admin route {method} {path}",
+                           "category": "OBJECT_NOT_FOUND", "correlationId": correlation_id()})

@@ -1,0 +1,69 @@
+"""HubSpot's default association types: names, numeric type ids and their reverse direction.
+
+Type ids depend on direction (contact->deal is 4, deal->contact is 3); the table comes from the API
+notes, section 9. Inline v3 associations name a type (``deal_to_contact``); v4 answers its numeric id.
+"""
+
+from __future__ import annotations
+
+SINGULAR = {
+    "contacts": "contact", "companies": "company", "deals": "deal", "calls": "call",
+    "emails": "email", "meetings": "meeting", "notes": "note", "tasks": "task",
+}
+
+# (from type, to type, label) -> (type id, reverse type id). Label "" is the primary/default pair,
+# "unlabeled" the plain association HubSpot lists next to a primary one.
+_PAIRS: list[tuple[str, str, str, int, int]] = [
+    ("contacts", "companies", "", 1, 2),
+    ("contacts", "companies", "unlabeled", 279, 280),
+    ("deals", "contacts", "", 3, 4),
+    ("deals", "companies", "", 5, 6),
+    ("deals", "companies", "unlabeled", 341, 342),
+    ("calls", "contacts", "", 194, 193),
+    ("emails", "contacts", "", 198, 197),
+    ("meetings", "contacts", "", 200, 199),
+    ("notes", "contacts", "", 202, 201),
+    ("tasks", "contacts", "", 204, 203),
+    ("calls", "deals", "", 206, 205),
+    ("emails", "deals", "", 210, 209),
+    ("meetings", "deals", "", 212, 211),
+    ("notes", "deals", "", 214, 213),
+    ("tasks", "deals", "", 216, 215),
+    ("calls", "companies", "", 182, 181),
+    ("emails", "companies", "", 186, 185),
+    ("meetings", "companies", "", 188, 187),
+    ("notes", "companies", "", 190, 189),
+    ("tasks", "companies", "", 192, 191),
+]
+
+# The one type a "default" (unlabelled) association gets, per direction.
+_DEFAULT_LABEL = {("contacts", "companies"): "unlabeled", ("companies", "contacts"): "unlabeled",
+                  ("deals", "companies"): "unlabeled", ("companies", "deals"): "unlabeled"}
+
+TYPE_IDS: dict[str, int] = {}
+TYPE_NAMES: dict[int, str] = {}
+REVERSE: dict[int, int] = {}
+ENDS: dict[int, tuple[str, str]] = {}
+
+
+def _register(src: str, dst: str, label: str, type_id: int) -> None:
+    name = f"{SINGULAR[src]}_to_{SINGULAR[dst]}" + (f"_{label}" if label else "")
+    TYPE_IDS[name] = type_id
+    TYPE_NAMES[type_id] = name
+    ENDS[type_id] = (src, dst)
+
+
+for _src, _dst, _label, _forward, _backward in _PAIRS:
+    _register(_src, _dst, _label, _forward)
+    _register(_dst, _src, _label, _backward)
+    REVERSE[_forward], REVERSE[_backward] = _backward, _forward
+
+
+def default_type(src: str, dst: str) -> int:
+    """The type id HubSpot gives an association created without a label."""
+    label = _DEFAULT_LABEL.get((src, dst), "")
+    name = f"{SINGULAR[src]}_to_{SINGULAR[dst]}" + (f"_{label}" if label else "")
+    if name not in TYPE_IDS:
+        raise KeyError(f"no association between {src} and {dst}")
+    return TYPE_IDS[name]
+

@@ -1,0 +1,129 @@
+"""HubSpot's rate limits (API notes, section 14) and the sandbox's seeded fault injection."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from .errors import ApiError, rate_limited
+
+INTERVAL_MS = 10_000
+SEARCH_PER_SECOND = 5
+DAILY_LIMIT = 1_000_000
+UNLIMITED = 1_000_000  # the budget reported while limits are off
+
+
+class RateLimiter:
+    """A rolling 10-second budget, search's own per-second limit, and the daily count.
+
+    With ``per_ten_seconds`` None nothing is enforced, but the headers are still sent (with a
+    budget of :data:`UNLIMITED`), as every HubSpot answer carries them.
+    """
+
+    def __init__(self, per_ten_seconds: int | None, time_zone: str = "UTC",
+                 clock: Callable[[], float] = time.monotonic,
+                 wall_clock: Callable[[], float] = time.time) -> None:
+        self.max = per_ten_seconds
+        self._zone = ZoneInfo(time_zone)
+        self._clock, self._wall_clock = clock, wall_clock
+        self._window: deque[float] = deque()  # requests in the last 10 s
+        self._second: deque[float] = deque()  # requests in the last second, for the Secondly header
+        self._search_window: deque[float] = deque()
+        self._day: str | None = None
+        self._daily_used = 0
+        self._lock = threading.Lock()
+
+    def admit(self, search: bool) -> dict[str, str]:
+        """Count one request; the headers for its answer, or a 429 ApiError past a budget."""
+        with self._lock:
+            now = self._clock()
+            self._roll_day()
+            _expire(self._window, now - INTERVAL_MS / 1000)
+            _expire(self._second, now - 1)
+            _expire(self._search_window, now - 1)
+            if self.max is not None:
+                self._enforce(search, now)
+            self._daily_used += 1
+            if search:
+                self._search_window.append(now)
+                return {}  # search answers carry no rate-limit headers
+            self._window.append(now)
+            self._second.append(now)
+            budget = self.max if self.max is not None else UNLIMITED
+            return {
+                "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),
+                "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self._daily_used)),
+                "X-HubSpot-RateLimit-Interval-Milliseconds": str(INTERVAL_MS),
+                "X-HubSpot-RateLimit-Max": str(budget),
+                "X-HubSpot-RateLimit-Remaining": str(max(0, budget - len(self._window))),
+                "X-HubSpot-RateLimit-Secondly": str(max(1, budget // 10)),
+                "X-HubSpot-RateLimit-Secondly-Remaining": str(max(0, budget // 10 - len(self._second))),
+            }
+
+    def _enforce(self, search: bool, now: float) -> None:
+        assert self.max is not None
+        if self._daily_used >= DAILY_LIMIT:
+            raise rate_limited("DAILY", "You have reached your daily limit.")
+        if search and len(self._search_window) >= SEARCH_PER_SECOND:
+            raise rate_limited("SECONDLY", "You have reached your secondly limit.", retry_after=1)
+        if not search and len(self._window) >= self.max:
+            wait = int(self._window[0] + INTERVAL_MS / 1000 - now) + 1
+            raise rate_limited("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.",
+                               retry_after=wait)
+
+    def _roll_day(self) -> None:
+        """The daily count resets at midnight in the account's time zone."""
+        day = datetime.fromtimestamp(self._wall_clock(), self._zone).date().isoformat()
+        if day != self._day:
+            self._day, self._daily_used = day, 0
+
+
+def _expire(window: deque[float], before: float) -> None:
+    while window and window[0] <= before:
+        window.popleft()
+
+
+FAULT_KINDS = ("429", "500", "502", "503", "504", "drop", "slow")
+
+
+class FaultInjector:
+    """Seeded faults, so a run against a faulty sandbox can be replayed exactly.
+
+    Request faults and batch-input faults draw from two generators, so changing one rate does
+    not reshuffle the other's sequence.
+    """
+
+    def __init__(self, fault_rate: float = 0.0, batch_fault_rate: float = 0.0, seed: int = 0,
+                 slow_seconds: float = 2.0) -> None:
+        self.fault_rate, self.batch_fault_rate, self.slow_seconds = fault_rate, batch_fault_rate, slow_seconds
+        self._requests = random.Random(f"requests-{seed}")
+        self._inputs = random.Random(f"batch-inputs-{seed}")
+        self._lock = threading.Lock()
+
+    def draw(self) -> str | None:
+        """The fault for the next request, or None."""
+        if not self.fault_rate:
+            return None
+        with self._lock:
+            if self._requests.random() >= self.fault_rate:
+                return None
+            return self._requests.choice(FAULT_KINDS)
+
+    def input_fails(self) -> bool:
+        if not self.batch_fault_rate:
+            return False
+        with self._lock:
+            return self._inputs.random() < self.batch_fault_rate
+
+
+def injected_error(kind: str) -> ApiError:
+    if kind == "429":
+        return rate_limited("TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.",
+                            retry_after=1)
+    return ApiError(int(kind), "INTERNAL_ERROR" if kind == "500" else "SERVICE_UNAVAILABLE",
+                    "The server could not complete the request; please retry.")

@@ -1,0 +1,102 @@
+"""The ``smarketing`` command. Thin: parse, call one function, format; settings problems exit 2."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from typing import Any
+
+import click
+
+from .settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("smarketing")
+
+
+def _fail_settings(error: SettingsError) -> None:
+    for line in error.lines:
+        click.echo(line, err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="smarketing-sync")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Mirror a HubSpot-style CRM, put every contact in an explicit funnel stage, compute the
+    sales-and-marketing KPIs and write them back. Configured by SMARKETING_* environment variables."""
+    try:
+        settings = load_settings()
+    except SettingsError as e:
+        _fail_settings(e)
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    ctx.obj = settings
+
+
+@cli.command()
+def demo() -> None:
+    """Run against the built-in sandbox portal; no token needed.
+
+    \b
+    Example:
+        smarketing demo
+    """
+    from .demo import run_demo
+
+    click.echo(run_demo())
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port; 0 picks a free one.")
+@click.option("--token", default=None, help="Bearer token the portal accepts [default: sandbox-token].")
+@click.option("--fixtures", type=click.Path(exists=True, file_okay=False), help="Folder of portal JSON files.")
+@click.option("--contacts", type=click.IntRange(0), help="Generate a portal with this many contacts.")
+@click.option("--deals", type=click.IntRange(0), help="Deals of a generated portal [default: contacts / 5].")
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the generated portal and of faults.")
+@click.option("--rate-limit", type=click.IntRange(1), help="Requests per 10 s before 429s (also enables search's 5/s).")
+@click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of requests that fail.")
+@click.option("--batch-fault-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of batch write inputs that fail.")
+@click.option("--search-lag", default=0.0, type=click.FloatRange(0), help="Seconds before a write is visible to search.")
+@click.option("--no-custom-objects", is_flag=True, help="Refuse custom object schemas, as below Enterprise.")
+@click.pass_obj
+def sandbox(settings: Settings, **options: Any) -> None:
+    """Serve a HubSpot-compatible portal on loopback until stopped.
+
+    \b
+    Example:
+        smarketing sandbox --port 8765 --contacts 100000 --seed 1
+    """
+    from sandbox import DEFAULT_TOKEN, PortalLoadError, SandboxConfig, SandboxServer, build_portal
+
+    if options["fixtures"] and options["contacts"] is not None:
+        raise click.UsageError("--fixtures and --contacts exclude each other")
+    try:
+        portal = build_portal(options["fixtures"], contacts=options["contacts"], deals=options["deals"],
+                              seed=options["seed"])
+    except PortalLoadError as e:
+        raise click.ClickException(str(e)) from None
+    config = SandboxConfig(token=options["token"] or DEFAULT_TOKEN, rate_limit=options["rate_limit"],
+                           fault_rate=options["fault_rate"], batch_fault_rate=options["batch_fault_rate"],
+                           fault_seed=options["seed"], search_lag=options["search_lag"],
+                           custom_objects=not options["no_custom_objects"])
+    try:
+        server = SandboxServer(portal, config, host=options["host"], port=options["port"])
+    except OSError as e:
+        raise click.ClickException(f"cannot listen on {options['host']}:{options['port']}: {e.strerror}") from None
+    counts = ", ".join(f"{len(s.records)} {t}" for t, s in portal.stores.items() if s.records)
+    click.echo(f"Sandbox portal serving {counts} at {server.url}", err=True)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (a container stop) ends the server like Ctrl-C: cleanly, exit status 0."""
+    raise KeyboardInterrupt

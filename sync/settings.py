@@ -1,0 +1,90 @@
+"""The one place configuration is read: ``SMARKETING_*`` environment variables and an optional ``.env``.
+
+Problems are reported all at once, one line per variable naming it, what was wrong and what is
+accepted; the token's value never appears in a message or a repr.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "SMARKETING_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(Exception):
+    """Invalid settings; ``lines`` holds one message per bad variable."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def _base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http(s) URL such as https://api.hubapi.com")
+    return value.rstrip("/")
+
+
+def _log_level(value: str) -> str:
+    if value.upper() not in LOG_LEVELS:
+        raise ValueError("is not a log level")
+    return value.upper()
+
+
+def _token(value: SecretStr | None) -> SecretStr | None:
+    if value is not None and (not value.get_secret_value() or any(c.isspace() for c in value.get_secret_value())):
+        raise ValueError("must be a non-empty token without spaces (a private-app token or service key)")
+    return value
+
+
+class Settings(BaseSettings):
+    """Every option of the worker. Field names map to ``SMARKETING_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8",
+                                      extra="ignore", validate_default=True)
+
+    hubspot_token: Annotated[SecretStr | None, AfterValidator(_token)] = Field(
+        default=None, description="HubSpot private-app token or service key (secret).")
+    hubspot_base_url: Annotated[str, AfterValidator(_base_url)] = Field(
+        default="https://api.hubapi.com", description="Base URL of the CRM API (HubSpot or a sandbox).")
+    db: Path = Field(default=Path("smarketing.db"), description="Path of the SQLite mirror.")
+    log_level: Annotated[str, AfterValidator(_log_level)] = Field(default="INFO", description="Log level.")
+
+
+_ACCEPTED = {"log_level": "use one of " + ", ".join(LOG_LEVELS)}
+_SECRET_FIELDS = {"hubspot_token"}
+
+
+def _problem(error: dict[str, object]) -> str:
+    """One line: the variable, what was wrong (never a secret's value) and what is accepted."""
+    loc = error.get("loc") or ("?",)
+    field = str(loc[0])  # type: ignore[index]
+    reason = str(error["msg"]).removeprefix("Value error, ")
+    if field in _ACCEPTED:
+        reason = "is not valid; " + _ACCEPTED[field]
+    if field not in _SECRET_FIELDS and "input" in error:
+        reason = f"{error['input']!r} {reason}"
+    return f"{ENV_PREFIX}{field.upper()}: {reason}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, or :class:`SettingsError` naming every bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as e:
+        raise SettingsError([_problem(dict(err)) for err in e.errors(include_url=False)]) from None
+
+
+def require_token(settings: Settings) -> str:
+    """The token's value for a command that must talk to a CRM."""
+    if settings.hubspot_token is None:
+        raise SettingsError([f"{ENV_PREFIX}HUBSPOT_TOKEN: not set; this command talks to the CRM and needs "
+                             "a HubSpot private-app token or service key"])
+    return settings.hubspot_token.get_secret_value()

@@ -1,0 +1,96 @@
+"""Shared fixtures: a clean environment for every test, and sandbox portals on loopback."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from sandbox import Portal, SandboxConfig, SandboxServer, build_portal, load_portal
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+T0 = "2026-01-05T09:00:00.000Z"
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No SMARKETING_* variable or .env file from the developer's shell leaks into a test."""
+    for name in list(os.environ):
+        if name.startswith("SMARKETING_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def contact(i: int, **props: str | None) -> dict[str, Any]:
+    base = {"email": f"person{i}@example.com", "firstname": f"First{i}", "lastname": f"Last{i}",
+            "lifecyclestage": "lead"}
+    return {"id": str(i), "properties": {**base, **props}, "createdAt": T0, "updatedAt": T0, "archived": False}
+
+
+def mini_portal_data(n_contacts: int = 25) -> dict[str, Any]:
+    """A small portal built in code, for tests that need exact control over every record."""
+    stage = lambda sid, label, order, closed, p: {  # noqa: E731
+        "id": sid, "label": label, "displayOrder": order, "archived": False, "createdAt": T0, "updatedAt": T0,
+        "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT", "metadata": {"isClosed": closed, "probability": p}}
+    return {
+        "account": {"portalId": 111, "timeZone": "Europe/Berlin", "companyCurrency": "EUR"},
+        "owners": {"results": [{"id": "9001", "email": "rep@example.com", "firstName": "Rita", "lastName": "Rep",
+                                "userId": 1, "userIdIncludingInactive": 1, "type": "PERSON", "createdAt": T0,
+                                "updatedAt": T0, "archived": False, "teams": []}]},
+        "pipelines": {"results": [{"id": "default", "label": "Sales Pipeline", "displayOrder": 0, "archived": False,
+                                   "createdAt": T0, "updatedAt": T0, "stages": [
+                                       stage("appointmentscheduled", "Appointment Scheduled", 0, "false", "0.2"),
+                                       stage("closedwon", "Closed Won", 1, "true", "1.0"),
+                                       stage("closedlost", "Closed Lost", 2, "true", "0.0")]}]},
+        "contacts": [contact(i) for i in range(1, n_contacts + 1)],
+        "deals": [{"id": "1", "properties": {"dealname": "First deal", "pipeline": "default",
+                                             "dealstage": "appointmentscheduled", "amount": "1500.00"},
+                   "createdAt": T0, "updatedAt": T0, "archived": False,
+                   "associations": {"contacts": {"results": [{"id": "3", "type": "deal_to_contact"}]}}}],
+    }
+
+
+class Api:
+    """A thin authenticated client for driving a sandbox in tests."""
+
+    def __init__(self, server: SandboxServer, token: str | None = None) -> None:
+        self.server, self.url = server, server.url
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token or server.token}"
+
+    def __call__(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self.session.request(method, self.url + path, timeout=10, **kwargs)
+
+    def stats(self) -> dict[str, Any]:
+        return requests.get(self.url + "/_sandbox/stats", timeout=10).json()
+
+
+@pytest.fixture
+def serve() -> Iterator[Any]:
+    """Start sandboxes on free ports; each is stopped after the test."""
+    servers: list[SandboxServer] = []
+
+    def start(portal: Portal | dict[str, Any] | None = None, **config: Any) -> Api:
+        if portal is None:
+            portal = mini_portal_data()
+        if isinstance(portal, dict):
+            portal = load_portal(portal)
+        server = SandboxServer(portal, SandboxConfig(**config)).start()
+        servers.append(server)
+        return Api(server)
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def default_sandbox() -> Iterator[SandboxServer]:
+    """The built-in default portal, shared read-only by the tests that only read."""
+    with SandboxServer(build_portal()) as server:
+        yield server

@@ -1,0 +1,69 @@
+"""Settings: one class, SMARKETING_* variables, clear errors naming the variable, the token never shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from sync.settings import Settings, SettingsError, load_settings, require_token
+
+TOKEN = "pat-na1-0f3c9a7e-secret-value"
+
+
+def test_defaults():
+    s = load_settings()
+    assert (s.hubspot_base_url, str(s.db), s.log_level, s.hubspot_token) == (
+        "https://api.hubapi.com", "smarketing.db", "INFO", None)
+
+
+def test_values_come_from_the_environment_and_a_dotenv_file(monkeypatch, tmp_path):
+    (tmp_path / ".env").write_text("SMARKETING_LOG_LEVEL=debug\nSMARKETING_DB=/data/m.db\n")
+    monkeypatch.setenv("SMARKETING_HUBSPOT_BASE_URL", "http://127.0.0.1:8765/")
+    s = load_settings()
+    assert (s.log_level, str(s.db), s.hubspot_base_url) == ("DEBUG", "/data/m.db", "http://127.0.0.1:8765")
+
+
+@pytest.mark.parametrize("name, value, expected", [
+    ("SMARKETING_LOG_LEVEL", "loud",
+     "SMARKETING_LOG_LEVEL: 'loud' is not valid; use one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+    ("SMARKETING_HUBSPOT_BASE_URL", "api.hubapi.com",
+     "SMARKETING_HUBSPOT_BASE_URL: 'api.hubapi.com' must be an http(s) URL such as https://api.hubapi.com"),
+], ids=["log-level", "base-url"])
+def test_a_bad_value_gives_one_line_naming_the_variable(monkeypatch, name, value, expected):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert caught.value.lines == [expected]
+
+
+def test_all_problems_are_reported_together(monkeypatch):
+    monkeypatch.setenv("SMARKETING_LOG_LEVEL", "loud")
+    monkeypatch.setenv("SMARKETING_HUBSPOT_BASE_URL", "ftp://x")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert [line.split(":")[0] for line in caught.value.lines] == [
+        "SMARKETING_HUBSPOT_BASE_URL", "SMARKETING_LOG_LEVEL"]
+
+
+def test_the_token_never_appears_in_a_repr_or_an_error(monkeypatch):
+    monkeypatch.setenv("SMARKETING_HUBSPOT_TOKEN", TOKEN)
+    s = load_settings()
+    assert TOKEN not in repr(s) and TOKEN not in str(s) and TOKEN not in str(s.model_dump())
+    assert require_token(s) == TOKEN
+    monkeypatch.setenv("SMARKETING_HUBSPOT_TOKEN", TOKEN + " with spaces")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert caught.value.lines[0].startswith("SMARKETING_HUBSPOT_TOKEN: ")
+    assert "secret-value" not in str(caught.value)
+
+
+def test_require_token_names_the_variable_when_missing():
+    with pytest.raises(SettingsError) as caught:
+        require_token(load_settings())
+    assert caught.value.lines[0].startswith("SMARKETING_HUBSPOT_TOKEN: not set")
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from tests.conftest import REPO
+    readme = (REPO / "README.md").read_text()
+    for field in Settings.model_fields:
+        assert f"`SMARKETING_{field.upper()}`" in readme
