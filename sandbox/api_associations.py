@@ -87,8 +87,8 @@ def create_labelled(app: SandboxApp, call: Call) -> Reply:
         if assoc.ENDS.get(type_id) != (src, dst):
             raise bad_request(f"associationTypeId {type_id} does not go from {src} to {dst}.")
         app.portal.associate(src, src_id, dst, dst_id, type_id)
-    return Reply(201, {"fromObjectTypeId": src, "fromObjectId": src_id, "toObjectTypeId": dst,
-                       "toObjectId": dst_id, "labels": []})
+    return Reply(201, {"fromObjectTypeId": app.portal.type_id(src), "fromObjectId": src_id,
+                       "toObjectTypeId": app.portal.type_id(dst), "toObjectId": dst_id, "labels": []})
 
 
 def remove(app: SandboxApp, call: Call) -> Reply:
@@ -100,8 +100,8 @@ def remove(app: SandboxApp, call: Call) -> Reply:
 
 def register(router: Router) -> None:
     router.add("POST", "/crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read", batch_read)
-    router.add("PUT", "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
-               create_default, write=True)
+    default = "/crm/v4/objects/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}"
+    router.add("PUT", default, create_default, write=True)
     router.add("GET", "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}", list_for_record)
     router.add("PUT", "/crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
                create_labelled, write=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
+from .associations import SINGULAR
 from .errors import ApiError, bad_request, conflict, forbidden, resource_not_found
 from .portal import require_dict
 from .render import utc_now_iso
@@ -179,6 +180,14 @@ def read_schema(app: SandboxApp, call: Call) -> Reply:
     return Reply(200, app.portal.schemas[t])
 
 
+def _associated_type(app: SandboxApp, target: str) -> str:
+    """A schema's ``associatedObjects`` entry (``CONTACT``, ``0-1`` or ``contacts``) as a type name."""
+    try:
+        return app.portal.resolve_type(target.lower() if target.isupper() else target)
+    except ApiError:
+        raise bad_request(f"Unknown associated object type {target!r}.") from None
+
+
 def create_schema(app: SandboxApp, call: Call) -> Reply:
     if not app.portal.custom_objects_allowed:
         raise forbidden("Custom objects are only available on Enterprise portals.", "MISSING_SCOPES")
@@ -190,6 +199,7 @@ def create_schema(app: SandboxApp, call: Call) -> Reply:
     name = body["name"]
     if name in app.portal.schemas or name in app.portal.stores:
         raise conflict(f"An object type named '{name}' already exists.", "OBJECT_ALREADY_EXISTS")
+    targets = [_associated_type(app, target) for target in body["associatedObjects"]]
     now, number = utc_now_iso(), str(100000 + len(app.portal.schemas) + 1)
     portal_id = app.portal.account["portalId"]
     app.portal.ensure_type(name)
@@ -216,7 +226,10 @@ def create_schema(app: SandboxApp, call: Call) -> Reply:
         "requiredProperties": body["requiredProperties"], "searchableProperties": body.get("searchableProperties", []),
         "primaryDisplayProperty": body.get("primaryDisplayProperty"),
         "secondaryDisplayProperties": body.get("secondaryDisplayProperties", []),
-        "associations": [], "createdAt": now, "updatedAt": now, "archived": False,
+        "associations": [{"id": str(int(number) * 10 + i), "fromObjectTypeId": f"2-{number}",
+                          "toObjectTypeId": app.portal.type_id(target),
+                          "name": f"{name}_to_{SINGULAR.get(target, target)}"} for i, target in enumerate(targets)],
+        "createdAt": now, "updatedAt": now, "archived": False,
     }
     app.portal.schemas[name] = schema
     return Reply(201, schema)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from bisect import bisect
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from math import log
 from random import Random
@@ -23,9 +23,9 @@ from .bulk import paused_gc
 
 T = TypeVar("T")
 MINUTE, HOUR, DAY = 60_000, 3_600_000, 86_400_000
-ANCHOR = int(datetime(2026, 11, 1, tzinfo=timezone.utc).timestamp()) * 1000  # the "now" of every portal
+ANCHOR = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp()) * 1000  # the "now" of every portal
 SPAN = 548 * DAY  # 18 months of history before ANCHOR
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TIMES = [f"T{h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for s in range(60)]
 _MILLIS = [f"{ms:03d}Z" for ms in range(1000)]
 _DATES: dict[int, str] = {}

@@ -47,23 +47,31 @@ class RateLimiter:
             _expire(self._second, now - 1)
             _expire(self._search_window, now - 1)
             if self.max is not None:
-                self._enforce(search, now)
+                try:
+                    self._enforce(search, now)
+                except ApiError as e:
+                    if not search:
+                        e.headers.update(self._headers())
+                    raise
             self._daily_used += 1
             if search:
                 self._search_window.append(now)
                 return {}  # search answers carry no rate-limit headers
             self._window.append(now)
             self._second.append(now)
-            budget = self.max if self.max is not None else UNLIMITED
-            return {
-                "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),
-                "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self._daily_used)),
-                "X-HubSpot-RateLimit-Interval-Milliseconds": str(INTERVAL_MS),
-                "X-HubSpot-RateLimit-Max": str(budget),
-                "X-HubSpot-RateLimit-Remaining": str(max(0, budget - len(self._window))),
-                "X-HubSpot-RateLimit-Secondly": str(max(1, budget // 10)),
-                "X-HubSpot-RateLimit-Secondly-Remaining": str(max(0, budget // 10 - len(self._second))),
-            }
+            return self._headers()
+
+    def _headers(self) -> dict[str, str]:
+        budget = self.max if self.max is not None else UNLIMITED
+        return {
+            "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),
+            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self._daily_used)),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(INTERVAL_MS),
+            "X-HubSpot-RateLimit-Max": str(budget),
+            "X-HubSpot-RateLimit-Remaining": str(max(0, budget - len(self._window))),
+            "X-HubSpot-RateLimit-Secondly": str(max(1, budget // 10)),
+            "X-HubSpot-RateLimit-Secondly-Remaining": str(max(0, budget // 10 - len(self._second))),
+        }
 
     def _enforce(self, search: bool, now: float) -> None:
         assert self.max is not None

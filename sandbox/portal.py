@@ -16,8 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import associations as assoc
-from .errors import (ApiError, bad_request, conflict, invalid_properties, not_found,
-                     property_problem)
+from .errors import ApiError, bad_request, conflict, invalid_properties, not_found, property_problem
 from .records import Record, iso_from_ms, ms_from_text
 
 TYPE_IDS = {"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-5": "tickets", "0-48": "calls",
@@ -101,6 +100,12 @@ class Portal:
             if name in (schema["objectTypeId"], schema["fullyQualifiedName"], schema["name"]):
                 return schema["name"]
         raise bad_request(f"Unable to infer object type from: {name}")
+
+    def type_id(self, object_type: str) -> str:
+        """HubSpot's object type id (``0-1``, ``2-123456``) for a canonical type name."""
+        if object_type in self.schemas:
+            return self.schemas[object_type]["objectTypeId"]
+        return next(k for k, v in TYPE_IDS.items() if v == object_type)
 
     def ensure_type(self, object_type: str) -> ObjectStore:
         self.properties.setdefault(object_type, {})
@@ -271,8 +276,8 @@ class Portal:
                 continue
             if definition["modificationMetadata"].get("readOnlyValue") and not (
                     creating and name in ("createdate", "hs_createdate")):
-                problems.append(property_problem(name, "READ_ONLY_VALUE",
-                                                 f'Property "{name}" is a read only property; its value cannot be set.'))
+                problems.append(property_problem(
+                    name, "READ_ONLY_VALUE", f'Property "{name}" is a read only property; its value cannot be set.'))
                 continue
             value, error = self._normalise(object_type, definition, raw)
             if error:

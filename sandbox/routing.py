@@ -12,7 +12,8 @@ from .errors import bad_request
 
 # HubSpot's date-versioned paths (/crm/objects/2026-03/...) serve the same shapes as the numbered
 # ones; v3 and v4 are retired in 2027 (API notes, section 1).
-_DATED = re.compile(r"^/(crm|marketing)/(objects|properties|pipelines|owners|associations|campaigns)/(\d{4}-\d{2})(?=/|$)")
+_DATED = re.compile(
+    r"^/(crm|marketing)/(objects|properties|pipelines|owners|associations|campaigns)/(\d{4}-\d{2})(?=/|$)")
 _NUMBERED = {"associations": "v4"}
 
 

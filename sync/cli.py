@@ -50,7 +50,8 @@ def demo() -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port; 0 picks a free one.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port; 0 picks a free one.")
 @click.option("--token", default=None, help="Bearer token the portal accepts [default: sandbox-token].")
 @click.option("--fixtures", type=click.Path(exists=True, file_okay=False), help="Folder of portal JSON files.")
 @click.option("--contacts", type=click.IntRange(0), help="Generate a portal with this many contacts.")
@@ -58,8 +59,10 @@ def demo() -> None:
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the generated portal and of faults.")
 @click.option("--rate-limit", type=click.IntRange(1), help="Requests per 10 s before 429s (also enables search's 5/s).")
 @click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of requests that fail.")
-@click.option("--batch-fault-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of batch write inputs that fail.")
-@click.option("--search-lag", default=0.0, type=click.FloatRange(0), help="Seconds before a write is visible to search.")
+@click.option("--batch-fault-rate", default=0.0, type=click.FloatRange(0, 1),
+              help="Share of batch write inputs that fail.")
+@click.option("--search-lag", default=0.0, type=click.FloatRange(0),
+              help="Seconds before a write is visible to search.")
 @click.option("--no-custom-objects", is_flag=True, help="Refuse custom object schemas, as below Enterprise.")
 @click.pass_obj
 def sandbox(settings: Settings, **options: Any) -> None:

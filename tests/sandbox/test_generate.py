@@ -12,9 +12,8 @@ from collections import Counter
 
 import pytest
 
-from sandbox.loader import load_portal
-
 from sandbox.generate import generate_portal
+from sandbox.loader import load_portal
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 OBJECT_TYPES = ("contacts", "companies", "deals", "calls", "emails", "meetings", "tasks")
@@ -258,7 +257,8 @@ def test_funnel_is_realistic(medium: dict) -> None:
     touched = [c["properties"].get("hs_analytics_first_touch_converting_campaign") for c in contacts]
     assert 0 < sum(t is not None for t in touched) < len(contacts) / 2
     assert {t for t in touched if t} <= campaign_ids
-    leads = [c["properties"] for c in contacts if c["properties"]["lifecyclestage"] in ("lead", "marketingqualifiedlead")]
+    leads = [c["properties"] for c in contacts
+             if c["properties"]["lifecyclestage"] in ("lead", "marketingqualifiedlead")]
     assert all(p.get("hs_lead_status") for p in leads)
 
 

@@ -28,6 +28,7 @@ def test_rate_limit_headers_count_down_and_429_past_the_budget(serve):
     assert body["policyName"] == "TEN_SECONDLY_ROLLING" and body["errorType"] == "RATE_LIMIT"
     assert body["message"] == "You have reached your ten_secondly_rolling limit."
     assert int(reply.headers["Retry-After"]) >= 1
+    assert (reply.headers["X-HubSpot-RateLimit-Max"], reply.headers["X-HubSpot-RateLimit-Remaining"]) == ("5", "0")
     assert "X-HubSpot-Correlation-Id" in reply.headers
     stats = api.stats()
     assert stats["rate_limited"] == 1 and stats["faults_injected"] == 0 and stats["requests_by_status"]["429"] == 1

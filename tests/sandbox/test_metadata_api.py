@@ -99,3 +99,13 @@ def test_account_details_and_campaigns(serve):
     assert listed["total"] == 1 and "budgetTotals" not in listed["results"][0]
     assert api("GET", f"/marketing/v3/campaigns/{CAMPAIGN}/budget/totals").json() == totals
     assert api("GET", "/marketing/v3/campaigns/unknown").status_code == 404
+
+
+def test_schema_with_an_unknown_associated_object_is_refused_whole(serve):
+    api = serve()
+    reply = api("POST", "/crm/v3/schemas", json={"name": "x", "labels": {"singular": "X", "plural": "Xs"},
+                                                 "properties": [], "requiredProperties": [],
+                                                 "associatedObjects": ["SPACESHIP"]})
+    assert reply.status_code == 400
+    assert api("GET", "/crm/v3/schemas").json()["results"] == []
+    assert api("GET", "/crm/v3/objects/x").status_code == 400
