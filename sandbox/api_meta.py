@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from .associations import SINGULAR
 from .errors import ApiError, bad_request, conflict, forbidden, resource_not_found
-from .portal import require_dict
 from .render import utc_now_iso
 from .routing import Call, Reply, Router
 
@@ -71,7 +70,7 @@ def _new_property(body: dict[str, Any], *, system: bool = False) -> dict[str, An
 
 def create_property(app: SandboxApp, call: Call) -> Reply:
     t = _props_type(app, call)
-    body = require_dict(call.body)
+    body = call.object_body()
     _check_property(app, t, body, partial=False)
     if body["name"] in app.portal.properties[t]:
         raise conflict(f"A property named '{body['name']}' already exists.", "OBJECT_ALREADY_EXISTS")
@@ -83,7 +82,7 @@ def create_property(app: SandboxApp, call: Call) -> Reply:
 def update_property(app: SandboxApp, call: Call) -> Reply:
     t = _props_type(app, call)
     prop = read_property(app, call).body
-    body = require_dict(call.body)
+    body = call.object_body()
     if prop["modificationMetadata"]["readOnlyDefinition"]:
         raise bad_request(f"The definition of {prop['name']} is read-only.")
     _check_property(app, t, body, partial=True)
@@ -109,7 +108,7 @@ def read_group(app: SandboxApp, call: Call) -> Reply:
 
 def create_group(app: SandboxApp, call: Call) -> Reply:
     t = _props_type(app, call)
-    body = require_dict(call.body)
+    body = call.object_body()
     if not body.get("name") or not body.get("label"):
         raise bad_request("Missing required fields: name, label")
     if body["name"] in app.portal.groups[t]:
@@ -191,7 +190,7 @@ def _associated_type(app: SandboxApp, target: str) -> str:
 def create_schema(app: SandboxApp, call: Call) -> Reply:
     if not app.portal.custom_objects_allowed:
         raise forbidden("Custom objects are only available on Enterprise portals.", "MISSING_SCOPES")
-    body = require_dict(call.body)
+    body = call.object_body()
     missing = [k for k in ("name", "labels", "properties", "requiredProperties", "associatedObjects")
                if k not in body]
     if missing:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import associations as assoc
 from .errors import ApiError, bad_request, batch_error
-from .portal import created_property, require_dict
+from .portal import created_property
 from .render import property_names, render, utc_now_iso
 from .routing import Call, Reply, Router
 from .search import compile_filters, compile_query, page_window, sort_key
@@ -75,7 +75,7 @@ def _links(app: SandboxApp, t: str, items: Any) -> list[tuple[str, str, int]]:
 
 def create_object(app: SandboxApp, call: Call) -> Reply:
     t = _type(app, call)
-    body = require_dict(call.body)
+    body = call.object_body()
     record = app.portal.create(t, body.get("properties") or {}, _links(app, t, body.get("associations")))
     return Reply(201, render(app.portal, t, record, property_names(app.portal, t, list(record.properties))))
 
@@ -83,7 +83,7 @@ def create_object(app: SandboxApp, call: Call) -> Reply:
 def update_object(app: SandboxApp, call: Call) -> Reply:
     t = _type(app, call)
     record = app.portal.get(t, call.params["objectId"], id_property=call.arg("idProperty"))
-    record = app.portal.update(t, record, require_dict(call.body).get("properties") or {})
+    record = app.portal.update(t, record, call.object_body().get("properties") or {})
     return Reply(200, render(app.portal, t, record, property_names(app.portal, t, list(record.properties))))
 
 
@@ -97,7 +97,7 @@ def archive_object(app: SandboxApp, call: Call) -> Reply:
 
 def merge_objects(app: SandboxApp, call: Call) -> Reply:
     t = _type(app, call)
-    body = require_dict(call.body)
+    body = call.object_body()
     primary = app.portal.get(t, str(body.get("primaryObjectId")))
     other = app.portal.get(t, str(body.get("objectIdToMerge")))
     merged = app.portal.merge(t, primary, other)
@@ -106,7 +106,7 @@ def merge_objects(app: SandboxApp, call: Call) -> Reply:
 
 def search_objects(app: SandboxApp, call: Call) -> Reply:
     t = _type(app, call)
-    body = require_dict(call.body or {})
+    body = call.object_body(optional=True)
     offset, size = page_window(body.get("after"), body.get("limit"))
     ids = app.search_cache.get_or_compute((t, json.dumps(
         [body.get("filterGroups"), body.get("sorts"), body.get("query")], sort_keys=True)),
@@ -135,7 +135,7 @@ def _matching_ids(app: SandboxApp, t: str, body: dict[str, Any]) -> list[str]:
 # -- batch --------------------------------------------------------------------------------------
 
 def _inputs(call: Call, limit: int = BATCH_MAX) -> list[dict[str, Any]]:
-    inputs = require_dict(call.body).get("inputs")
+    inputs = call.object_body().get("inputs")
     if not isinstance(inputs, list) or not all(isinstance(i, dict) for i in inputs):
         raise bad_request("'inputs' must be a list of objects.")
     if len(inputs) > limit:
@@ -166,7 +166,7 @@ def _missing(t: str, ids: list[str], verb: str = "get") -> dict[str, Any]:
 
 def batch_read(app: SandboxApp, call: Call) -> Reply:
     t, started = _type(app, call), utc_now_iso()
-    body = require_dict(call.body)
+    body = call.object_body()
     history = body.get("propertiesWithHistory") or None
     inputs = _inputs(call, HISTORY_MAX if history else BATCH_MAX)
     names = property_names(app.portal, t, body.get("properties") or None)
@@ -244,26 +244,25 @@ def batch_create(app: SandboxApp, call: Call) -> Reply:
     t, started = _type(app, call), utc_now_iso()
     inputs = _inputs(call)
     traced = all(item.get("objectWriteTraceId") for item in inputs)
-    results, errors = [], []
-    for item in inputs:
-        try:
-            if not traced:
-                app.portal.validate(t, item.get("properties") or {}, creating=True)
-                continue
-            fault = _fault(app, str(item["objectWriteTraceId"]))
-            if fault:
-                errors.append({**fault, "context": {"objectWriteTraceId": [str(item["objectWriteTraceId"])]}})
-                continue
-            record = app.portal.create(t, item.get("properties") or {}, _links(app, t, item.get("associations")))
-            results.append({**render(app.portal, t, record, property_names(app.portal, t, list(record.properties))),
-                            "objectWriteTraceId": item["objectWriteTraceId"]})
-        except ApiError as e:
-            errors.append({**batch_error(e.body["category"], e.body["message"], []),
-                           "context": {"objectWriteTraceId": [str(item["objectWriteTraceId"])]}})
     if not traced:
         for item in inputs:
-            record = app.portal.create(t, item.get("properties") or {}, _links(app, t, item.get("associations")))
-            results.append(render(app.portal, t, record, property_names(app.portal, t, list(record.properties))))
+            app.portal.validate(t, item.get("properties") or {}, creating=True)
+            _links(app, t, item.get("associations"))
+    results, errors = [], []
+    for item in inputs:
+        trace = item.get("objectWriteTraceId")
+        try:
+            error = _fault(app, str(trace)) if traced else None
+            if error is None:
+                record = app.portal.create(t, item.get("properties") or {}, _links(app, t, item.get("associations")))
+                result = render(app.portal, t, record, property_names(app.portal, t, list(record.properties)))
+                results.append({**result, "objectWriteTraceId": trace} if traced else result)
+                continue
+        except ApiError as e:
+            if not traced:
+                raise
+            error = batch_error(e.body["category"], e.body["message"], [])
+        errors.append({**error, "context": {"objectWriteTraceId": [str(trace)]}})
     return _batch_reply(results, errors, started, ok_status=201)
 
 

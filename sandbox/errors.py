@@ -81,10 +81,6 @@ def rate_limited(policy: str, message: str, retry_after: int | None = None) -> A
     return error
 
 
-def server_error(status: int) -> ApiError:
-    return ApiError(status, "INTERNAL_ERROR", "internal error")
-
-
 def batch_error(category: str, message: str, ids: list[str], status: str = "error") -> dict[str, Any]:
     """One entry of a 207 answer's ``errors[]``: the SDK's StandardError requires every key here."""
     return {"status": status, "category": category, "message": message,

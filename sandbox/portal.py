@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import associations as assoc
-from .errors import ApiError, bad_request, conflict, invalid_properties, not_found, property_problem
+from .errors import bad_request, conflict, invalid_properties, not_found, property_problem
 from .records import Record, iso_from_ms, ms_from_text
 
 TYPE_IDS = {"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-5": "tickets", "0-48": "calls",
@@ -436,12 +436,3 @@ class Portal:
             if not current or order.get(current, 0) < order["customer"]:
                 if self._move_lifecycle(contact, "customer", "CALCULATED"):
                     self._touch("contacts", contact)
-
-
-def require_dict(body: Any, what: str = "request body") -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise bad_request(f"The {what} must be a JSON object.")
-    return body
-
-
-__all__ = ["ApiError", "ObjectStore", "Portal", "created_property", "last_modified_property", "require_dict"]

@@ -39,6 +39,14 @@ class Call:
     base_url: str
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def object_body(self, *, optional: bool = False) -> dict[str, Any]:
+        """The JSON body, which must be an object (or absent, where ``optional``)."""
+        if self.body is None and optional:
+            return {}
+        if not isinstance(self.body, dict):
+            raise bad_request("The request body must be a JSON object.")
+        return self.body
+
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
         return values[-1] if values else default
