@@ -1,7 +1,29 @@
-"""The CRM client: HTTP, auth, paging and errors. Knows nothing of SQLite or KPIs."""
+"""The CRM client: HTTP, auth, paging, search windows, batches, rate limits, retries.
 
-from .errors import ApiError, AuthError, ConnectorError, FatalApiError, RetriableApiError
-from .hubspot import DEFAULT_BASE_URL, HubSpotClient
+Knows nothing of SQLite or KPIs; the worker passes it its token, base URL and API version.
+"""
 
-__all__ = ["DEFAULT_BASE_URL", "ApiError", "AuthError", "ConnectorError", "FatalApiError", "HubSpotClient",
-           "RetriableApiError"]
+from .base import CRMClient
+from .errors import (
+    AuthError,
+    BadRequest,
+    Conflict,
+    CRMError,
+    DailyLimitReached,
+    MissingScopes,
+    NotFound,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+from .hubspot import DEFAULT_BASE_URL, ApiResponse, BatchRead, HubSpotClient, Page
+from .hubspot_search import SearchPage
+from .hubspot_writes import EnsureReport, WriteOutcome
+from .paths import Paths, valid_api_version
+from .retrying import RetryPolicy
+from .stats import ClientStats
+
+__all__ = ["DEFAULT_BASE_URL", "ApiResponse", "AuthError", "BadRequest", "BatchRead", "ClientStats", "Conflict",
+           "CRMClient", "CRMError", "DailyLimitReached", "EnsureReport", "HubSpotClient", "MissingScopes", "NotFound",
+           "Page", "Paths", "RateLimited", "RetryPolicy", "SearchPage", "ServerError", "TransportError",
+           "WriteOutcome", "valid_api_version"]

@@ -1,20 +1,29 @@
-"""A HubSpot CRM client over one ``requests.Session``: auth, paging and errors.
+"""The HubSpot CRM client: one ``requests.Session``, paced, retried, counted.
 
-It takes its token and base URL as arguments and knows nothing of settings, the mirror or KPIs.
+It takes its token, base URL and API version as arguments and knows nothing of settings, the mirror
+or KPIs. Reads are generators that hold one page at a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import requests
 
-from .errors import error_for
+from . import hubspot_search, hubspot_writes
+from .errors import CRMError, TransportError, error_for
+from .limits import BATCH_LIMIT, HISTORY_BATCH_LIMIT, HISTORY_PAGE_LIMIT, PAGE_LIMIT, chunks
+from .pacing import Pacer
+from .paths import Paths
+from .retrying import RetryPolicy, retrying
+from .stats import ClientStats
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
-PAGE_LIMIT = 100
+ENGAGEMENT_TYPES = ("calls", "emails", "meetings", "tasks")
 
 
 def _user_agent() -> str:
@@ -24,63 +33,211 @@ def _user_agent() -> str:
         return "smarketing-sync/dev"
 
 
+@dataclass
+class ApiResponse:
+    status: int
+    body: Any
+    headers: Any
+
+
+@dataclass
+class Page:
+    """One page of a list: its records, and the cursor that reads the next one (None after the last)."""
+
+    records: list[dict[str, Any]]
+    next_after: str | None
+
+
+@dataclass
+class BatchRead:
+    records: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
 class HubSpotClient:
-    def __init__(self, token: str, base_url: str = DEFAULT_BASE_URL, *,
-                 session: requests.Session | None = None, timeout: tuple[float, float] = (5.0, 30.0)) -> None:
+    """A HubSpot CRM client.
+
+    :param token: private-app token or service key; sent as a bearer token, never shown.
+    :param base_url: ``https://api.hubapi.com``, or a sandbox's URL.
+    :param api_version: ``v3`` or a date version such as ``2026-03``.
+    :param timeout: (connect, read) seconds.
+    :param daily_reserve: share of the daily quota left untouched for the portal's other integrations.
+    :param time_zone: the account's time zone, for when the daily quota resets.
+    :param sleep: how to wait (a fake in tests, so no test sleeps).
+    """
+
+    def __init__(self, token: str, base_url: str = DEFAULT_BASE_URL, *, api_version: str = "v3",
+                 timeout: tuple[float, float] = (5.0, 30.0), session: requests.Session | None = None,
+                 retry: RetryPolicy | None = None, daily_reserve: float = 0.2, time_zone: str = "UTC",
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
         self.base_url = base_url.rstrip("/")
+        self.paths = Paths(api_version)
         self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.stats = ClientStats()
+        self.pacer = Pacer(daily_reserve=daily_reserve, time_zone=time_zone, clock=clock, sleep=sleep)
+        self._sleep = sleep
         self._session = session or requests.Session()
         self._session.headers.update({"Authorization": f"Bearer {token}", "User-Agent": _user_agent(),
                                       "Accept": "application/json"})
 
     def __repr__(self) -> str:
-        return f"HubSpotClient(base_url={self.base_url!r})"
+        return f"HubSpotClient(base_url={self.base_url!r}, api_version={self.paths.version!r})"
 
-    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                json: Any = None) -> Any:
-        response = self._session.request(method, self.base_url + path, params=params, json=json,
-                                         timeout=self.timeout)
-        body = response.json() if response.content else None
+    # -- transport ----------------------------------------------------------------------------
+
+    def call(self, method: str, path: str, *, endpoint: str, params: dict[str, Any] | None = None,
+             json: Any = None, search: bool = False) -> ApiResponse:
+        """One API call, paced and retried; a typed :class:`CRMError` once retrying cannot help."""
+        policy = retrying(self.retry, self._sleep, endpoint, lambda _: self.stats.retried())
+        return policy(self._send, method, path, endpoint, params, json, search)
+
+    def _send(self, method: str, path: str, endpoint: str, params: dict[str, Any] | None, json: Any,
+              search: bool) -> ApiResponse:
+        self.pacer.acquire(search)
+        try:
+            response = self._session.request(method, self.base_url + path, params=params, json=json,
+                                             timeout=self.timeout)
+        except requests.RequestException as e:
+            self.stats.record(endpoint, None, 0, 0)
+            raise TransportError(f"no answer: {type(e).__name__}", endpoint=endpoint) from None
+        sent = len(response.request.body or b"") if response.request is not None else 0
+        self.stats.record(endpoint, response.status_code, sent, len(response.content))
+        self.pacer.observe(response.headers)
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            body = response.text[:500]
+            if response.status_code < 400:
+                raise CRMError("the answer was not JSON", status=response.status_code, endpoint=endpoint) from None
         if response.status_code >= 400:
-            raise error_for(response.status_code, body)
-        return body
+            raise error_for(response.status_code, body, response.headers, endpoint)
+        return ApiResponse(response.status_code, body, response.headers)
 
-    def paged(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        """Every result of a list endpoint, page by page, following ``paging.next.after``."""
+    def get(self, path: str, endpoint: str, params: dict[str, Any] | None = None) -> Any:
+        return self.call("GET", path, endpoint=endpoint, params=params).body
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def pages(self, path: str, endpoint: str, params: dict[str, Any] | None = None,
+              after: str | None = None) -> Iterator[Page]:
+        """Pages of a list endpoint from ``after``, following ``paging.next.after`` until it is absent."""
         params = dict(params or {})
         seen: set[str] = set()
         while True:
-            body = self.request("GET", path, params=params)
-            yield from body.get("results", [])
+            if after is not None:
+                params["after"] = after
+            body = self.get(path, endpoint, params)
             after = ((body.get("paging") or {}).get("next") or {}).get("after")
+            yield Page(body.get("results", []), after)
             if after is None:
                 return
             if after in seen:
-                raise RuntimeError(f"{path}: the API returned the paging cursor {after!r} twice")
+                raise CRMError(f"the API returned the paging cursor {after!r} twice", endpoint=endpoint)
             seen.add(after)
-            params["after"] = after
 
-    def objects(self, object_type: str, properties: list[str] | None = None, *,
-                archived: bool = False) -> Iterator[dict[str, Any]]:
-        params: dict[str, Any] = {"limit": PAGE_LIMIT, "archived": str(archived).lower()}
-        if properties:
-            params["properties"] = ",".join(properties)
-        return self.paged(f"/crm/v3/objects/{object_type}", params)
+    def object_pages(self, object_type: str, properties: Iterable[str] | None = None, *,
+                     history: Iterable[str] | None = None, associations: Iterable[str] | None = None,
+                     archived: bool = False, after: str | None = None) -> Iterator[Page]:
+        history = list(history or [])
+        params: dict[str, Any] = {"limit": HISTORY_PAGE_LIMIT if history else PAGE_LIMIT,
+                                  "archived": "true" if archived else "false"}
+        for name, values in (("properties", properties), ("propertiesWithHistory", history),
+                             ("associations", associations)):
+            if values:
+                params[name] = ",".join(values)
+        return self.pages(self.paths.objects(object_type), "objects.list", params, after)
 
-    def property_definition(self, object_type: str, name: str) -> dict[str, Any]:
-        return self.request("GET", f"/crm/v3/properties/{object_type}/{name}")
+    def objects(self, object_type: str, properties: Iterable[str] | None = None, **options: Any
+                ) -> Iterator[dict[str, Any]]:
+        """Every record of a type, streamed page by page."""
+        for page in self.object_pages(object_type, properties, **options):
+            yield from page.records
 
-    def account_details(self) -> dict[str, Any]:
-        return self.request("GET", "/account-info/v3/details")
+    def modified_pages(self, object_type: str, since_ms: int, until_ms: int, properties: Iterable[str]
+                       ) -> Iterator[hubspot_search.SearchPage]:
+        """Records modified in [since_ms, until_ms], each exactly once, through search (see hubspot_search)."""
+        return hubspot_search.modified_pages(self, object_type, since_ms, until_ms, list(properties))
 
-    def owners(self) -> Iterator[dict[str, Any]]:
-        return self.paged("/crm/v3/owners", {"limit": PAGE_LIMIT})
+    def search(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One search request (search has its own per-second budget)."""
+        return self.call("POST", self.paths.search(object_type), endpoint="objects.search", json=body,
+                         search=True).body
 
-    def deal_pipelines(self) -> list[dict[str, Any]]:
-        return self.request("GET", "/crm/v3/pipelines/deals")["results"]
+    def batch_read(self, object_type: str, ids: Iterable[str], properties: Iterable[str] | None = None, *,
+                   history: Iterable[str] | None = None, id_property: str | None = None) -> BatchRead:
+        """Records by id, 100 a call (50 with history); ids HubSpot does not know come back as ``missing``."""
+        history, result = list(history or []), BatchRead()
+        for chunk in chunks(list(ids), HISTORY_BATCH_LIMIT if history else BATCH_LIMIT):
+            body: dict[str, Any] = {"inputs": [{"id": i} for i in chunk], "properties": list(properties or []),
+                                    "propertiesWithHistory": history}
+            if id_property:
+                body["idProperty"] = id_property
+            answer = self.call("POST", self.paths.batch(object_type, "read"), endpoint="objects.batch_read",
+                               json=body).body
+            result.records += answer.get("results", [])
+            result.missing += [i for e in answer.get("errors", []) for i in (e.get("context") or {}).get("ids", [])]
+        return result
+
+    def associations(self, from_type: str, to_type: str, ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """Associated ids per record, through associations v4 batch read (100 ids a call)."""
+        linked: dict[str, list[dict[str, Any]]] = {}
+        for chunk in chunks(list(ids), BATCH_LIMIT):
+            answer = self.call("POST", self.paths.associations_batch_read(from_type, to_type),
+                               endpoint="associations.batch_read", json={"inputs": [{"id": i} for i in chunk]}).body
+            for result in answer.get("results", []):
+                linked[str(result["from"]["id"])] = result.get("to", [])
+        return linked
+
+    def pipelines(self, object_type: str = "deals") -> list[dict[str, Any]]:
+        return self.get(self.paths.pipelines(object_type), "pipelines.list")["results"]
+
+    def owners(self, archived: bool = False) -> Iterator[dict[str, Any]]:
+        params = {"limit": PAGE_LIMIT, "archived": "true" if archived else "false"}
+        for page in self.pages(self.paths.owners(), "owners.list", params):
+            yield from page.records
 
     def campaigns(self) -> Iterator[dict[str, Any]]:
-        return self.paged("/marketing/v3/campaigns", {"limit": PAGE_LIMIT})
+        """Marketing campaigns, each with its ``budgetTotals`` (budget, spend, currency) attached."""
+        for page in self.pages(self.paths.campaigns(), "campaigns.list", {"limit": PAGE_LIMIT}):
+            for campaign in page.records:
+                totals = self.get(self.paths.campaign_budget_totals(campaign["id"]), "campaigns.budget_totals")
+                yield {**campaign, "budgetTotals": totals}
 
-    def campaign_budget_totals(self, campaign_id: str) -> dict[str, Any]:
-        return self.request("GET", f"/marketing/v3/campaigns/{campaign_id}/budget/totals")
+    def engagements(self, engagement_type: str, properties: Iterable[str] | None = None, **options: Any
+                    ) -> Iterator[dict[str, Any]]:
+        """Calls, emails, meetings or tasks, with the contacts and deals they are associated with."""
+        if engagement_type not in ENGAGEMENT_TYPES:
+            raise ValueError(f"engagement type must be one of {ENGAGEMENT_TYPES}")
+        return self.objects(engagement_type, properties, associations=["contacts", "deals"], **options)
+
+    def property_definitions(self, object_type: str) -> list[dict[str, Any]]:
+        return self.get(self.paths.properties(object_type), "properties.list")["results"]
+
+    def property_definition(self, object_type: str, name: str) -> dict[str, Any]:
+        return self.get(self.paths.property(object_type, name), "properties.read")
+
+    def account_details(self) -> dict[str, Any]:
+        return self.get(self.paths.account_details(), "account.details")
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def batch_update(self, object_type: str, inputs: Sequence[tuple[str, dict[str, str | None]]]
+                     ) -> list[hubspot_writes.WriteOutcome]:
+        """Set properties by object id; one outcome per input, in input order (see hubspot_writes)."""
+        return hubspot_writes.batch_update(self, object_type, inputs)
+
+    def batch_upsert(self, object_type: str, inputs: Sequence[tuple[str, dict[str, str | None]]],
+                     id_property: str) -> list[hubspot_writes.WriteOutcome]:
+        """Create or update by a unique property's value; one outcome per input, in input order."""
+        return hubspot_writes.batch_upsert(self, object_type, inputs, id_property)
+
+    def ensure_property_group(self, object_type: str, name: str, label: str) -> hubspot_writes.EnsureReport:
+        return hubspot_writes.ensure_property_group(self, object_type, name, label)
+
+    def ensure_properties(self, object_type: str, definitions: Sequence[dict[str, Any]]
+                          ) -> hubspot_writes.EnsureReport:
+        return hubspot_writes.ensure_properties(self, object_type, definitions)
+
+    def ensure_schema(self, schema: dict[str, Any]) -> tuple[dict[str, Any], hubspot_writes.EnsureReport]:
+        return hubspot_writes.ensure_schema(self, schema)

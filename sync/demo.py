@@ -33,15 +33,13 @@ class PortalSummary:
 def read_portal(client: HubSpotClient) -> PortalSummary:
     contacts = list(client.objects("contacts", ["lifecyclestage"]))
     deals = list(client.objects("deals", ["hs_is_closed", "hs_is_closed_won"]))
-    campaigns = []
-    for campaign in client.campaigns():
-        totals = client.campaign_budget_totals(campaign["id"])
-        campaigns.append((campaign["properties"].get("hs_name") or campaign["id"], totals["budgetTotal"],
-                          totals["spendTotal"], totals.get("currencyCode") or ""))
+    campaigns = [(c["properties"].get("hs_name") or c["id"], c["budgetTotals"]["budgetTotal"],
+                  c["budgetTotals"]["spendTotal"], c["budgetTotals"].get("currencyCode") or "")
+                 for c in client.campaigns()]
     return PortalSummary(
         account=client.account_details(),
         owners=[f"{o.get('firstName', '')} {o.get('lastName', '')}".strip() or o["email"] for o in client.owners()],
-        pipelines=[(p["label"], len(p["stages"])) for p in client.deal_pipelines()],
+        pipelines=[(p["label"], len(p["stages"])) for p in client.pipelines("deals")],
         campaigns=campaigns,
         lifecycle=_by_stage(contacts, client.property_definition("contacts", "lifecyclestage")["options"]),
         contacts_archived=sum(1 for _ in client.objects("contacts", archived=True)),

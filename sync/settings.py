@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, SecretStr, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from connector import valid_api_version
 
 ENV_PREFIX = "SMARKETING_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -38,6 +40,24 @@ def _log_level(value: str) -> str:
     return value.upper()
 
 
+def _api_version(value: str) -> str:
+    if not valid_api_version(value):
+        raise ValueError("is not an API version; use v3 or a date version such as 2026-03")
+    return value
+
+
+def _share(value: object) -> float:
+    """A share given as 0.2 or as 20%."""
+    text = str(value).strip()
+    try:
+        share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share < 1:
+        raise ValueError("is not a share of the daily limit; use a fraction such as 0.2 or a percentage such as 20%")
+    return share
+
+
 def _token(value: SecretStr | None) -> SecretStr | None:
     if value is not None and (not value.get_secret_value() or any(c.isspace() for c in value.get_secret_value())):
         raise ValueError("must be a non-empty token without spaces (a private-app token or service key)")
@@ -55,6 +75,12 @@ class Settings(BaseSettings):
     hubspot_base_url: Annotated[str, AfterValidator(_base_url)] = Field(
         default="https://api.hubapi.com", description="Base URL of the CRM API (HubSpot or a sandbox).")
     db: Path = Field(default=Path("smarketing.db"), description="Path of the SQLite mirror.")
+    hubspot_api_version: Annotated[str, AfterValidator(_api_version)] = Field(
+        default="v3", description="HubSpot API version: v3 or a date version such as 2026-03.")
+    search_lag_seconds: float = Field(default=30.0, ge=0, description="How far behind writes the search index may be.")
+    daily_quota_reserve: Annotated[float, BeforeValidator(_share)] = Field(
+        default=0.2, description="Share of the portal's daily API quota left to other integrations.")
+    http_timeout_seconds: float = Field(default=30.0, gt=0, description="Read timeout of one API call.")
     log_level: Annotated[str, AfterValidator(_log_level)] = Field(default="INFO", description="Log level.")
 
 
@@ -70,7 +96,7 @@ def _problem(error: dict[str, object]) -> str:
     if field in _ACCEPTED:
         reason = "is not valid; " + _ACCEPTED[field]
     if field not in _SECRET_FIELDS and "input" in error:
-        reason = f"{error['input']!r} {reason}"
+        reason = f"{error['input']!r} {reason[:1].lower()}{reason[1:]}"
     return f"{ENV_PREFIX}{field.upper()}: {reason}"
 
 

@@ -67,3 +67,33 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (REPO / "README.md").read_text()
     for field in Settings.model_fields:
         assert f"`SMARKETING_{field.upper()}`" in readme
+
+
+@pytest.mark.parametrize("value, share", [("0.2", 0.2), ("15%", 0.15), ("0", 0.0)])
+def test_the_daily_reserve_takes_a_fraction_or_a_percentage(monkeypatch, value, share):
+    monkeypatch.setenv("SMARKETING_DAILY_QUOTA_RESERVE", value)
+    assert load_settings().daily_quota_reserve == pytest.approx(share)
+
+
+@pytest.mark.parametrize("name, value", [("SMARKETING_DAILY_QUOTA_RESERVE", "150"),
+                                         ("SMARKETING_HUBSPOT_API_VERSION", "v2"),
+                                         ("SMARKETING_SEARCH_LAG_SECONDS", "-1"),
+                                         ("SMARKETING_HTTP_TIMEOUT_SECONDS", "0")])
+def test_connector_settings_are_checked(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert caught.value.lines[0].startswith(f"{name}: '{value}' ")
+
+
+def test_the_client_is_built_from_settings(monkeypatch):
+    from sync.crm import client_from_settings
+    with pytest.raises(SettingsError, match="SMARKETING_HUBSPOT_TOKEN"):
+        client_from_settings(load_settings())
+    monkeypatch.setenv("SMARKETING_HUBSPOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SMARKETING_HUBSPOT_API_VERSION", "2026-03")
+    monkeypatch.setenv("SMARKETING_HTTP_TIMEOUT_SECONDS", "12")
+    client = client_from_settings(load_settings(), time_zone="Europe/Berlin")
+    assert client.paths.objects("contacts") == "/crm/objects/2026-03/contacts"
+    assert client.timeout == (5.0, 12.0) and client.pacer.daily_reserve == 0.2
+    assert TOKEN not in repr(client)

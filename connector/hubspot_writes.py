@@ -1,0 +1,226 @@
+"""Batch writes with per-input outcomes, and idempotent set-up of property groups, properties and schemas.
+
+A batch answer is trusted only as far as it names inputs: every input comes back either confirmed or
+with an error (API notes, section 5), because HubSpot can leave an input out with no error at all.
+When one bad input makes HubSpot refuse a whole batch, the batch is halved until the bad ones are alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import BadRequest, Conflict, NotFound
+from .limits import BATCH_LIMIT, chunks
+
+if TYPE_CHECKING:
+    from .hubspot import HubSpotClient
+
+log = logging.getLogger("smarketing.connector")
+
+NO_RESULT = "no result for this input"
+COMPARED_FIELDS = ("type", "fieldType", "groupName")
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    key: str  # the input's id: the object id for update, the idProperty value for upsert
+    ok: bool
+    record_id: str | None
+    status: int | None = None
+    category: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class _Input:
+    key: str
+    body: dict[str, Any]  # sent as is; carries a unique objectWriteTraceId so errors can name it
+
+
+def batch_update(client: HubSpotClient, object_type: str,
+                 inputs: Sequence[tuple[str, dict[str, str | None]]]) -> list[WriteOutcome]:
+    """Update records by object id; one outcome per input, in input order."""
+    prepared = [_Input(str(key), {"id": str(key), "properties": props, "objectWriteTraceId": str(n)})
+                for n, (key, props) in enumerate(inputs)]
+    return _write(client, object_type, "update", prepared, lambda r: r.get("id"))
+
+
+def batch_upsert(client: HubSpotClient, object_type: str, inputs: Sequence[tuple[str, dict[str, str | None]]],
+                 id_property: str) -> list[WriteOutcome]:
+    """Create or update records keyed by a unique property; results are matched on that property's value."""
+    prepared = [_Input(str(key), {"id": str(key), "idProperty": id_property, "properties": props,
+                                  "objectWriteTraceId": str(n)}) for n, (key, props) in enumerate(inputs)]
+    return _write(client, object_type, "upsert", prepared, lambda r: (r.get("properties") or {}).get(id_property))
+
+
+def _write(client: HubSpotClient, object_type: str, operation: str, inputs: list[_Input],
+           key_of: Callable[[dict[str, Any]], Any]) -> list[WriteOutcome]:
+    outcomes = [o for chunk in chunks(inputs, BATCH_LIMIT)
+                for o in _write_chunk(client, object_type, operation, chunk, key_of)]
+    for outcome in outcomes:
+        if not outcome.ok:  # keys and categories only: property values may be personal data
+            reason = " ".join(str(p) for p in (outcome.status, outcome.category or outcome.message) if p)
+            log.warning("batch %s of %s: input %s failed: %s", operation, object_type, outcome.key, reason)
+    return outcomes
+
+
+def _write_chunk(client: HubSpotClient, object_type: str, operation: str, chunk: list[_Input],
+                 key_of: Callable[[dict[str, Any]], Any]) -> list[WriteOutcome]:
+    """One call; a whole-call 400/409 is one bad input failing all, so halve until it stands alone."""
+    try:
+        answer = client.call("POST", client.paths.batch(object_type, operation), endpoint=f"objects.batch_{operation}",
+                             json={"inputs": [i.body for i in chunk]})
+    except (BadRequest, Conflict) as e:
+        if len(chunk) == 1:
+            return [WriteOutcome(chunk[0].key, False, None, e.status, e.category, e.message)]
+        half = len(chunk) // 2
+        return (_write_chunk(client, object_type, operation, chunk[:half], key_of)
+                + _write_chunk(client, object_type, operation, chunk[half:], key_of))
+    return _match(chunk, answer.body if isinstance(answer.body, dict) else {}, key_of)
+
+
+def _match(chunk: list[_Input], body: dict[str, Any], key_of: Callable[[dict[str, Any]], Any]) -> list[WriteOutcome]:
+    """Pair results and errors with inputs; an error wins over a result (writing again is harmless)."""
+    results: dict[str, dict[str, Any]] = {}
+    for result in body.get("results") or []:
+        key = key_of(result)
+        if key is not None:
+            results.setdefault(str(key), result)
+            results.setdefault(str(key).casefold(), result)  # HubSpot lower-cases emails
+    keys = {i.key for i in chunk}
+    traces = {i.body["objectWriteTraceId"]: i.key for i in chunk}
+    errors: dict[str, dict[str, Any]] = {}
+    unmatched: list[dict[str, Any]] = []
+    for error in body.get("errors") or []:
+        context = error.get("context") or {}
+        named = [str(k) for k in _listed(context.get("ids")) if str(k) in keys]
+        named += [traces[str(t)] for t in _listed(context.get("objectWriteTraceId")) if str(t) in traces]
+        for key in named:
+            errors.setdefault(key, error)
+        if not named:
+            unmatched.append(error)
+    outcomes = []
+    for item in chunk:
+        error = errors.get(item.key)
+        result = results.get(item.key) or results.get(item.key.casefold())
+        if error is None and result is not None:
+            outcomes.append(WriteOutcome(item.key, True, str(result.get("id"))))
+            continue
+        error = error or (unmatched[0] if unmatched else {"message": NO_RESULT})
+        status = error.get("status")
+        outcomes.append(WriteOutcome(item.key, False, None, int(status) if str(status).isdigit() else None,
+                                     error.get("category"), error.get("message") or NO_RESULT))
+    return outcomes
+
+
+def _listed(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+# -- ensuring definitions ---------------------------------------------------------------------------
+
+@dataclass
+class EnsureReport:
+    created: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+    differing: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # (name, field, wanted, actual)
+
+
+def ensure_property_group(client: HubSpotClient, object_type: str, name: str, label: str) -> EnsureReport:
+    """Create the group if it is missing; an existing one is reported (with a different label), never changed.
+
+    Read first: after the first run the group exists, and one GET is all a run then costs.
+    """
+    report = EnsureReport()
+    path = client.paths.property_group(object_type, name)
+    try:
+        actual = client.get(path, "property_groups.read")
+    except NotFound:
+        try:
+            client.call("POST", client.paths.property_groups(object_type), endpoint="property_groups.create",
+                        json={"name": name, "label": label})
+            report.created.append(name)
+            return report
+        except Conflict:  # created meanwhile by another worker
+            actual = client.get(path, "property_groups.read")
+    report.existing.append(name)
+    _compare(report, name, {"label": label}, actual, ("label",))
+    return report
+
+
+def ensure_properties(client: HubSpotClient, object_type: str, definitions: Sequence[dict[str, Any]]) -> EnsureReport:
+    """Create the missing properties; existing ones are compared, never PATCHed (others may rely on them).
+
+    One list call first saves a create-and-read per property on every run after the first.
+    """
+    report = EnsureReport()
+    known = {p["name"]: p for p in client.property_definitions(object_type)}
+    for wanted in definitions:
+        name = wanted["name"]
+        actual = known.get(name)
+        if actual is None:
+            try:
+                client.call("POST", client.paths.properties(object_type), endpoint="properties.create", json=wanted)
+                report.created.append(name)
+                continue
+            except Conflict:  # archived, or created meanwhile by someone else
+                actual = client.property_definition(object_type, name)
+        report.existing.append(name)
+        _compare_property(report, name, wanted, actual)
+    return report
+
+
+def ensure_schema(client: HubSpotClient, schema: dict[str, Any]) -> tuple[dict[str, Any], EnsureReport]:
+    """Create a custom object type if it is missing; returns the CRM's schema (objectTypeId...).
+
+    HubSpot reads one schema by its fully qualified name, which holds the portal id, so the list is read:
+    one request a run once the schema exists.
+    """
+    report, name = EnsureReport(), schema["name"]
+    actual = _listed_schema(client, name)
+    if actual is None:
+        try:
+            created = client.call("POST", client.paths.schemas(), endpoint="schemas.create", json=schema).body
+            report.created.append(name)
+            return created, report
+        except Conflict:  # created meanwhile, or the name is taken by something that is not a custom object
+            actual = _listed_schema(client, name)
+            if actual is None:
+                raise
+    report.existing.append(name)
+    _compare(report, name, schema, actual, ("labels", "primaryDisplayProperty"))
+    defined = {p["name"]: p for p in actual.get("properties") or []}
+    for wanted in schema.get("properties") or []:
+        prop = f"{name}.{wanted['name']}"
+        if wanted["name"] in defined:
+            _compare_property(report, prop, wanted, defined[wanted["name"]])
+        else:
+            report.differing.append((prop, "exists", True, False))
+    return actual, report
+
+
+def _listed_schema(client: HubSpotClient, name: str) -> dict[str, Any] | None:
+    listed = client.get(client.paths.schemas(), "schemas.list", {"includePropertyDefinitions": "true"})["results"]
+    return next((s for s in listed if s.get("name") == name), None)
+
+
+def _compare_property(report: EnsureReport, name: str, wanted: dict[str, Any], actual: dict[str, Any]) -> None:
+    _compare(report, name, wanted, actual, COMPARED_FIELDS)
+    if wanted.get("options"):
+        want, have = ({o.get("value") for o in d.get("options") or []} for d in (wanted, actual))
+        if want != have:
+            report.differing.append((name, "options", sorted(want), sorted(have)))
+    if actual.get("archived"):
+        report.differing.append((name, "archived", False, True))
+
+
+def _compare(report: EnsureReport, name: str, wanted: dict[str, Any], actual: dict[str, Any],
+             fields: Sequence[str]) -> None:
+    for key in fields:
+        if key in wanted and wanted[key] != actual.get(key):
+            report.differing.append((name, key, wanted[key], actual.get(key)))
