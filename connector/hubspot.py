@@ -198,11 +198,13 @@ class HubSpotClient:
             yield from page.records
 
     def campaigns(self) -> Iterator[dict[str, Any]]:
-        """Marketing campaigns, each with its ``budgetTotals`` (budget, spend, currency) attached."""
+        """Marketing campaigns (their budget and spend come from :meth:`campaign_budget_totals`)."""
         for page in self.pages(self.paths.campaigns(), "campaigns.list", {"limit": PAGE_LIMIT}):
-            for campaign in page.records:
-                totals = self.get(self.paths.campaign_budget_totals(campaign["id"]), "campaigns.budget_totals")
-                yield {**campaign, "budgetTotals": totals}
+            yield from page.records
+
+    def campaign_budget_totals(self, campaign_id: str) -> dict[str, Any]:
+        """Budget and spend items with their totals and currency (amounts are JSON numbers here)."""
+        return self.get(self.paths.campaign_budget_totals(campaign_id), "campaigns.budget_totals")
 
     def engagements(self, engagement_type: str, properties: Iterable[str] | None = None, **options: Any
                     ) -> Iterator[dict[str, Any]]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import time
 from typing import Any
 
 import click
 
+from .jobs import ALL_STREAMS, Progress
 from .settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("smarketing")
@@ -33,6 +35,58 @@ def cli(ctx: click.Context) -> None:
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     ctx.obj = settings
+
+
+@cli.command(name="sync")
+@click.option("--full", is_flag=True, help="Read everything again (also catches records deleted for good).")
+@click.option("--stream", "streams", multiple=True, type=click.Choice(ALL_STREAMS),
+              help="Sync only this stream; repeat for several. Default: SMARKETING_STREAMS.")
+@click.pass_obj
+def sync_command(settings: Settings, full: bool, streams: tuple[str, ...]) -> None:
+    """Bring the SQLite mirror up to date with the CRM.
+
+    The first run reads everything; later runs read what changed since the last one. A run stopped
+    at any point resumes where it stopped.
+
+    \b
+    Example:
+        SMARKETING_HUBSPOT_TOKEN=pat-... smarketing sync
+    """
+    from connector import AuthError, CRMError
+
+    from .lock import MirrorBusy
+    from .mirror import PortalMismatch
+    from .runner import sync_once
+    from .schema import MirrorTooNew
+
+    try:
+        result = sync_once(settings, full=full, streams=streams, progress=_progress())
+    except SettingsError as e:
+        _fail_settings(e)
+    except AuthError as e:
+        click.echo(f"SMARKETING_HUBSPOT_TOKEN: the CRM refused the token ({e})", err=True)
+        sys.exit(2)
+    except (MirrorBusy, PortalMismatch, MirrorTooNew, CRMError) as e:
+        raise click.ClickException(str(e)) from None
+    if sys.stderr.isatty():
+        click.echo("", err=True)
+    click.echo(f"synced {sum(result.records.values())} records in {result.seconds:.1f} s: "
+               + ", ".join(f"{stream} {n}" for stream, n in result.records.items())
+               + (f"; {sum(result.deleted.values())} deleted" if sum(result.deleted.values()) else "")
+               + (f"; {result.quarantined} quarantined (see the quarantine table)" if result.quarantined else ""))
+
+
+def _progress() -> Progress | None:
+    """A progress line for a person at a terminal: records and pages per stream, and the rate."""
+    if not sys.stderr.isatty():
+        return None
+    started = time.monotonic()
+
+    def show(stream: str, pages: int, records: int) -> None:
+        rate = records / max(time.monotonic() - started, 1e-6)
+        click.echo(f"\r{stream}: {records} records, {pages} pages, {rate:,.0f} records/s   ", err=True, nl=False)
+
+    return show
 
 
 @cli.command()

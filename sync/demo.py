@@ -1,89 +1,75 @@
-"""``smarketing demo``: the built-in sandbox portal, read through the CRM API the way the worker reads HubSpot.
+"""``smarketing demo``: the worker's cycle against the built-in sandbox portal, no token needed.
 
-Later issues extend it to the whole cycle (sync, funnel, KPIs, write-back); for now it shows what the
-portal serves, every figure obtained through the connector over HTTP.
+It starts the sandbox in-process, syncs it into a mirror (a temporary file unless a path is given),
+syncs again to show what a run with nothing changed costs, and describes the mirror. Later issues add
+the funnel, the KPIs and the write-back to the same cycle.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any
+import tempfile
+from pathlib import Path
 
 from connector import HubSpotClient
 from sandbox import SandboxServer, build_portal
 
-ENGAGEMENT_TYPES = ("calls", "emails", "meetings", "tasks")
+from .jobs import SyncJob, SyncOptions, SyncResult
+from .mirror import Mirror
+
+# The sandbox indexes writes at once: no search lag to wait out, no clock skew to cover.
+DEMO_OPTIONS = SyncOptions(search_lag_seconds=0.0, overlap_seconds=0.0)
 
 
-@dataclass
-class PortalSummary:
-    account: dict[str, Any]
-    owners: list[str]
-    pipelines: list[tuple[str, int]]
-    campaigns: list[tuple[str, float, float, str]]
-    lifecycle: list[tuple[str, int]]
-    contacts_archived: int
-    companies: int
-    deals: Counter[str]
-    engagements: dict[str, int] = field(default_factory=dict)
-    requests: int = 0
+def run_demo(db_path: Path | None = None) -> str:
+    with tempfile.TemporaryDirectory() as tmp, SandboxServer(build_portal()) as sandbox:
+        path = db_path or Path(tmp) / "demo.db"
+        with Mirror(path) as mirror:
+            first = _sync(sandbox, mirror)
+            second = _sync(sandbox, mirror)
+            return "\n".join([
+                f"Sandbox portal {mirror.meta('portal_id')} ({mirror.meta('time_zone')}, {mirror.meta('currency')}) "
+                f"at {sandbox.url}, mirrored into {path if db_path else 'a temporary SQLite file'}:",
+                f"  first sync   {sum(first.records.values())} records in {first.seconds:.1f} s, "
+                f"{first.requests} API requests",
+                f"  second sync  nothing changed: {second.requests} API requests "
+                "(two per object stream, one per reference stream)",
+                *describe(mirror),
+            ])
 
 
-def read_portal(client: HubSpotClient) -> PortalSummary:
-    contacts = list(client.objects("contacts", ["lifecyclestage"]))
-    deals = list(client.objects("deals", ["hs_is_closed", "hs_is_closed_won"]))
-    campaigns = [(c["properties"].get("hs_name") or c["id"], c["budgetTotals"]["budgetTotal"],
-                  c["budgetTotals"]["spendTotal"], c["budgetTotals"].get("currencyCode") or "")
-                 for c in client.campaigns()]
-    return PortalSummary(
-        account=client.account_details(),
-        owners=[f"{o.get('firstName', '')} {o.get('lastName', '')}".strip() or o["email"] for o in client.owners()],
-        pipelines=[(p["label"], len(p["stages"])) for p in client.pipelines("deals")],
-        campaigns=campaigns,
-        lifecycle=_by_stage(contacts, client.property_definition("contacts", "lifecyclestage")["options"]),
-        contacts_archived=sum(1 for _ in client.objects("contacts", archived=True)),
-        companies=sum(1 for _ in client.objects("companies")),
-        deals=Counter(_deal_state(d["properties"]) for d in deals),
-        engagements={t: sum(1 for _ in client.objects(t)) for t in ENGAGEMENT_TYPES},
-    )
+def _sync(sandbox: SandboxServer, mirror: Mirror) -> SyncResult:
+    return SyncJob(HubSpotClient(sandbox.token, sandbox.url), mirror, DEMO_OPTIONS).run()
 
 
-def _by_stage(contacts: list[dict[str, Any]], options: list[dict[str, Any]]) -> list[tuple[str, int]]:
-    """Contacts per lifecycle stage, in the portal's stage order and by label (custom stages have numeric ids)."""
-    counts = Counter(c["properties"].get("lifecyclestage") or "" for c in contacts)
-    ranked = sorted(options, key=lambda o: o["displayOrder"])
-    named = [(o["label"], counts.pop(o["value"])) for o in ranked if o["value"] in counts]
-    return named + [(value or "(none)", n) for value, n in sorted(counts.items())]
+def describe(mirror: Mirror) -> list[str]:
+    """What the mirror holds, in a few lines a newcomer can check against the portal."""
+    db = mirror.db
 
+    def one(sql: str) -> int:
+        return db.execute(sql).fetchone()[0]
 
-def _deal_state(props: dict[str, Any]) -> str:
-    if props.get("hs_is_closed_won") == "true":
-        return "won"
-    return "lost" if props.get("hs_is_closed") == "true" else "open"
-
-
-def format_summary(s: PortalSummary, url: str) -> str:
-    a = s.account
-    lines = [
-        f"Sandbox portal {a.get('portalId')} at {url} (time zone {a.get('timeZone')}, currency "
-        f"{a.get('companyCurrency')}), read through the CRM API in {s.requests} requests:",
-        f"  contacts   {sum(n for _, n in s.lifecycle)} live, {s.contacts_archived} archived; by lifecycle stage: "
-        + ", ".join(f"{stage} {n}" for stage, n in s.lifecycle),
-        f"  companies  {s.companies}",
-        f"  deals      {sum(s.deals.values())}: " + ", ".join(f"{n} {state}" for state, n in sorted(s.deals.items()))
-        + "; pipelines: " + ", ".join(f"{label} ({n} stages)" for label, n in s.pipelines),
-        "  activity   " + ", ".join(f"{n} {t}" for t, n in s.engagements.items()),
-        f"  owners     {', '.join(s.owners)}",
+    stages = db.execute(
+        "SELECT coalesce(s.label, c.lifecyclestage, '(none)'), count(*) FROM contacts c "
+        "LEFT JOIN lifecycle_stages s ON s.value = c.lifecyclestage "
+        "WHERE c.archived = 0 AND c.merged_into IS NULL GROUP BY 1 ORDER BY min(s.display_order)").fetchall()
+    deals = dict(db.execute("SELECT CASE WHEN hs_is_closed_won = 1 THEN 'won' WHEN hs_is_closed = 1 THEN 'lost' "
+                            "ELSE 'open' END, count(*) FROM deals WHERE archived = 0 GROUP BY 1").fetchall())
+    activity = db.execute("SELECT type, count(*) FROM engagements WHERE archived = 0 GROUP BY type "
+                          "ORDER BY type").fetchall()
+    owners = [r[0] for r in db.execute("SELECT first_name || ' ' || last_name FROM owners ORDER BY id")]
+    campaigns = db.execute("SELECT name, budget_total, spend_total, currency FROM campaigns ORDER BY name").fetchall()
+    return [
+        f"  contacts     {one('SELECT count(*) FROM contacts WHERE archived = 0 AND merged_into IS NULL')} live, "
+        f"{one('SELECT count(*) FROM contacts WHERE archived = 1')} archived; by lifecycle stage: "
+        + ", ".join(f"{label} {n}" for label, n in stages),
+        f"  companies    {one('SELECT count(*) FROM companies WHERE archived = 0')}",
+        f"  deals        {sum(deals.values())}: " + ", ".join(f"{deals.get(k, 0)} {k}" for k in ("won", "lost", "open"))
+        + f"; {one('SELECT count(*) FROM pipelines')} pipelines",
+        "  activity     " + ", ".join(f"{n} {kind}s" for kind, n in activity),
+        f"  owners       {', '.join(owners)}",
         "  campaigns",
+        *[f"    {name}: budget {budget:,.0f} {currency}, spent {spend:,.0f}" for name, budget, spend, currency
+          in campaigns],
+        f"  stage dates  {one('SELECT count(*) FROM contact_stage_history')} stage entries kept as evidence; "
+        f"{one('SELECT count(*) FROM quarantine')} records in quarantine",
     ]
-    lines += [f"    {name}: budget {budget:,.0f} {cur}, spent {spend:,.0f}" for name, budget, spend, cur in s.campaigns]
-    return "\n".join(lines)
-
-
-def run_demo() -> str:
-    """Start the default sandbox in-process, read it through the API, and describe it."""
-    with SandboxServer(build_portal()) as sandbox:
-        summary = read_portal(HubSpotClient(sandbox.token, sandbox.url))
-        summary.requests = sandbox.app.stats.snapshot()["requests_total"]
-        return format_summary(summary, sandbox.url)

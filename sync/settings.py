@@ -11,9 +11,11 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from connector import valid_api_version
+
+from .jobs import ALL_STREAMS
 
 ENV_PREFIX = "SMARKETING_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -58,6 +60,22 @@ def _share(value: object) -> float:
     return share
 
 
+def _names(value: object) -> tuple[str, ...]:
+    """A comma-separated list, as environment variables carry lists."""
+    if isinstance(value, list | tuple):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    return tuple(part.strip() for part in str(value).split(",") if part.strip())
+
+
+def _streams(value: tuple[str, ...]) -> tuple[str, ...]:
+    if value in ((), ("all",)):
+        return ALL_STREAMS
+    unknown = [name for name in value if name not in ALL_STREAMS]
+    if unknown:
+        raise ValueError(f"names unknown streams {', '.join(unknown)}; use all or some of {', '.join(ALL_STREAMS)}")
+    return value
+
+
 def _token(value: SecretStr | None) -> SecretStr | None:
     if value is not None and (not value.get_secret_value() or any(c.isspace() for c in value.get_secret_value())):
         raise ValueError("must be a non-empty token without spaces (a private-app token or service key)")
@@ -75,12 +93,23 @@ class Settings(BaseSettings):
     hubspot_base_url: Annotated[str, AfterValidator(_base_url)] = Field(
         default="https://api.hubapi.com", description="Base URL of the CRM API (HubSpot or a sandbox).")
     db: Path = Field(default=Path("smarketing.db"), description="Path of the SQLite mirror.")
+
     hubspot_api_version: Annotated[str, AfterValidator(_api_version)] = Field(
         default="v3", description="HubSpot API version: v3 or a date version such as 2026-03.")
     search_lag_seconds: float = Field(default=30.0, ge=0, description="How far behind writes the search index may be.")
     daily_quota_reserve: Annotated[float, BeforeValidator(_share)] = Field(
         default=0.2, description="Share of the portal's daily API quota left to other integrations.")
     http_timeout_seconds: float = Field(default=30.0, gt=0, description="Read timeout of one API call.")
+    streams: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names), AfterValidator(_streams)] = Field(
+        default=("all",), description="Streams to sync, comma-separated, or all.")
+    contact_properties: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names)] = Field(
+        default=(), description="Contact properties to mirror beyond the defaults, comma-separated.")
+    deal_properties: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names)] = Field(
+        default=(), description="Deal properties to mirror beyond the defaults, comma-separated.")
+    sync_overlap_seconds: float = Field(default=120.0, ge=0,
+                                        description="How far back of its cursor an incremental read starts.")
+    full_reconcile_hours: float = Field(default=24.0, gt=0,
+                                        description="Hours between full reads that catch permanent deletions.")
     log_level: Annotated[str, AfterValidator(_log_level)] = Field(default="INFO", description="Log level.")
 
 

@@ -46,7 +46,8 @@ def test_demo_reads_the_default_portal_through_the_api():
     assert result.exit_code == 0, result.output
     contacts = json.loads((DEFAULT_PORTAL_DIR / "contacts.json").read_text())
     live = sum(1 for c in contacts if not c["archived"])
-    assert f"contacts   {live} live, {len(contacts) - live} archived" in result.output
+    assert f"contacts     {live} live, {len(contacts) - live} archived" in result.output
+    assert "second sync  nothing changed: 19 API requests" in result.output
     deals = json.loads((DEFAULT_PORTAL_DIR / "deals.json").read_text())
     won = sum(1 for d in deals if d["properties"].get("hs_is_closed_won") == "true")
     assert f"{won} won" in result.output
@@ -102,3 +103,40 @@ def test_sandbox_process_serves_fixtures_and_stops_on_sigterm():
     assert process.returncode == 0
     assert f"at http://127.0.0.1:{port}" in stderr and "Traceback" not in stderr
 
+
+
+def _sync_env(api, tmp_path, token=None):
+    return {"SMARKETING_HUBSPOT_BASE_URL": api.url, "SMARKETING_HUBSPOT_TOKEN": token or api.server.token,
+            "SMARKETING_DB": str(tmp_path / "m.db"), "SMARKETING_SEARCH_LAG_SECONDS": "0"}
+
+
+def test_sync_without_a_token_exits_2_naming_the_variable():
+    result = run("sync")
+    assert result.exit_code == 2
+    assert result.output.startswith("SMARKETING_HUBSPOT_TOKEN: not set")
+
+
+def test_sync_runs_and_reports(serve, tmp_path):
+    api = serve()
+    result = run("sync", **_sync_env(api, tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "synced" in result.output and "contacts 25" in result.output
+    again = run("sync", "--stream", "contacts", **_sync_env(api, tmp_path))
+    assert again.exit_code == 0 and "deals" not in again.output.split("synced", 1)[1]
+
+
+def test_sync_with_a_refused_token_exits_2(serve, tmp_path):
+    api = serve()
+    result = run("sync", **_sync_env(api, tmp_path, token="pat-na1-wrong"))
+    assert result.exit_code == 2
+    assert result.output.startswith("SMARKETING_HUBSPOT_TOKEN: the CRM refused the token")
+    assert "pat-na1-wrong" not in result.output
+
+
+def test_a_second_sync_on_the_same_mirror_exits_at_once(serve, tmp_path):
+    from sync.lock import writer_lock
+    api = serve()
+    with writer_lock(tmp_path / "m.db"):
+        result = run("sync", **_sync_env(api, tmp_path))
+    assert result.exit_code == 1 and "only one sync runs at a time" in result.output
+    assert not (tmp_path / "m.db").exists()  # it did not even open the mirror

@@ -1,0 +1,318 @@
+"""``smarketing sync``: reference data, then each object stream, full or incremental, crash-safe.
+
+Every page is written in one transaction together with its stream's new position (a list cursor
+during a full read, a time cursor during incremental reads), so a run killed at any moment resumes
+from its last committed page: nothing is lost, nothing doubled. A full read ends by deleting what it
+did not see (records deleted for good, such as GDPR deletions); incremental reads cost requests in
+proportion to what changed, plus the recycle bin (archived records) of each stream.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connector import CRMClient
+
+from .mapping import BadRecord, campaign_rows, needs_history, owner_row, pipeline_rows, timestamp
+from .mirror import Mirror, utc_now
+from .streams import OBJECT_STREAMS, ObjectStream, PageContext, stream_properties, with_links, write_page
+
+log = logging.getLogger("smarketing.sync")
+
+# Rows that hang off a record and go with it when the record is deleted from the portal.
+DEPENDENT_ROWS = {"contacts": [("contact_stage_history", "contact_id"), ("deal_contacts", "contact_id")],
+                  "deals": [("deal_contacts", "deal_id")]}
+REFERENCE_STREAMS = ("account", "lifecycle_stages", "owners", "pipelines", "campaigns")
+ALL_STREAMS = REFERENCE_STREAMS + tuple(OBJECT_STREAMS)
+
+
+@dataclass
+class SyncOptions:
+    streams: tuple[str, ...] = ALL_STREAMS
+    full: bool = False
+    search_lag_seconds: float = 30.0
+    overlap_seconds: float = 300.0
+    full_reconcile_hours: float = 24.0
+    extra_properties: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass
+class SyncResult:
+    run_id: int
+    records: Counter[str] = field(default_factory=Counter)
+    pages: Counter[str] = field(default_factory=Counter)
+    deleted: Counter[str] = field(default_factory=Counter)
+    quarantined: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+
+
+Progress = Callable[[str, int, int], None]  # (stream, pages, records) after each page
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class SyncJob:
+    def __init__(self, client: CRMClient, mirror: Mirror, options: SyncOptions | None = None,
+                 progress: Progress | None = None) -> None:
+        self.client, self.mirror = client, mirror
+        self.options = options or SyncOptions()
+        self.progress = progress or (lambda stream, pages, records: None)
+        unknown = set(self.options.streams) - set(ALL_STREAMS)
+        if unknown:
+            raise ValueError(f"unknown streams {sorted(unknown)}; streams are {', '.join(ALL_STREAMS)}")
+
+    def run(self) -> SyncResult:
+        db, started = self.mirror.db, time.monotonic()
+        run_id = db["sync_runs"].insert({"started_at": utc_now(), "mode": "full" if self.options.full else
+                                         "incremental", "status": "running"}).last_pk
+        result = SyncResult(run_id)
+        quarantined_before = self.mirror.quarantined()
+        try:
+            self._reference(result)
+            for name, stream in OBJECT_STREAMS.items():
+                if name in self.options.streams:
+                    self._object_stream(stream, result)
+        except BaseException as e:
+            self._finish(result, started, quarantined_before, error=f"{type(e).__name__}: {e}")
+            raise
+        self._finish(result, started, quarantined_before)
+        return result
+
+    def _finish(self, result: SyncResult, started: float, quarantined_before: int, error: str | None = None) -> None:
+        result.seconds = time.monotonic() - started
+        result.quarantined = max(0, self.mirror.quarantined() - quarantined_before)
+        stats = self.client.stats
+        result.requests = stats.total_requests
+        self.mirror.db["sync_runs"].update(result.run_id, {
+            "finished_at": utc_now(), "status": "failed" if error else "ok", "records": json.dumps(result.records),
+            "requests": stats.total_requests, "retries": stats.retries, "rate_limited": stats.rate_limited,
+            "quarantined": result.quarantined, "error": error})
+        log.info("sync %s: %s records (%s), %d deleted, %d quarantined, %d requests, %d retries, %d 429s, %.1f s",
+                 "failed" if error else "done", sum(result.records.values()),
+                 ", ".join(f"{k} {v}" for k, v in result.records.items()) or "none", sum(result.deleted.values()),
+                 result.quarantined, stats.total_requests, stats.retries, stats.rate_limited, result.seconds)
+
+    # -- reference data: small, read whole every run -----------------------------------------------
+
+    def _reference(self, result: SyncResult) -> None:
+        wanted = self.options.streams
+        account = self.client.account_details()  # always: the portal guard needs it
+        self.mirror.check_portal(str(account.get("portalId")))
+        with self.mirror.db.atomic():
+            self.mirror.set_meta(time_zone=account.get("timeZone"), currency=account.get("companyCurrency"),
+                                 additional_currencies=json.dumps(account.get("additionalCurrencies") or []))
+        result.records["account"] = 1
+        if "lifecycle_stages" in wanted:
+            options = self.client.property_definition("contacts", "lifecyclestage")["options"]
+            self._replace_table("lifecycle_stages", "value", [
+                {"value": o["value"], "label": o.get("label"), "display_order": o.get("displayOrder"),
+                 "hidden": int(bool(o.get("hidden")))} for o in options], result)
+        if "owners" in wanted:
+            self._replace_table("owners", "id", self._typed("owners", self.client.owners(), owner_row), result)
+        if "pipelines" in wanted:
+            pipelines, stages = [], []
+            for pipeline in self.client.pipelines("deals"):
+                row, rows = pipeline_rows(pipeline, "deals")
+                pipelines.append(row)
+                stages += rows
+            with self.mirror.db.atomic():
+                self._replace_table("pipelines", ("object_type", "id"), pipelines, result)
+                self._replace_table("pipeline_stages", ("pipeline_id", "id"), stages, result, count=False)
+        if "campaigns" in wanted:
+            self._campaigns(result)
+
+    def _typed(self, stream: str, items: Iterable[dict[str, Any]], to_row: Callable[[Any], dict[str, Any]]
+               ) -> list[dict[str, Any]]:
+        rows = []
+        for item in items:
+            try:
+                rows.append(to_row(item))
+            except BadRecord as e:
+                self.mirror.quarantine(stream, item, str(e))
+        return rows
+
+    def _replace_table(self, table: str, pk: str | tuple[str, ...], rows: list[dict[str, Any]],
+                       result: SyncResult, count: bool = True) -> None:
+        """A small table replaced whole, in one transaction; unchanged rows are left as they are."""
+        db = self.mirror.db
+        keys = (pk,) if isinstance(pk, str) else pk
+        with db.atomic():
+            existing = {tuple(r) for r in db.execute(f"SELECT {', '.join(keys)} FROM {table}").fetchall()}
+            wanted = {tuple(row[k] for k in keys) for row in rows}
+            for gone in existing - wanted:
+                db.execute(f"DELETE FROM {table} WHERE {' AND '.join(f'{k} = ?' for k in keys)}", list(gone))
+            if rows:
+                db[table].upsert_all(rows, pk=pk)
+        if count:
+            result.records[table] += len(rows)
+
+    def _campaigns(self, result: SyncResult) -> None:
+        """Budget totals cost a request per campaign: fetched only for campaigns whose totals or update moved."""
+        db = self.mirror.db
+        known = {r[0]: r[1:] for r in db.execute("SELECT id, updated_at, properties FROM campaigns").fetchall()}
+        rows, items, refreshed = [], [], set()
+        for campaign in self.client.campaigns():
+            previous = known.get(campaign.get("id"))
+            if previous is None or _campaign_changed(campaign, previous) or self.options.full:
+                campaign = {**campaign, "budgetTotals": self.client.campaign_budget_totals(campaign["id"])}
+                refreshed.add(campaign["id"])
+            else:
+                totals = db.execute("SELECT budget_total, spend_total, currency FROM campaigns WHERE id = ?",
+                                    [campaign["id"]]).fetchone()
+                campaign = {**campaign, "budgetTotals": {"budgetTotal": totals[0], "spendTotal": totals[1],
+                                                         "currencyCode": totals[2]}}
+            try:
+                row, spend = campaign_rows(campaign)
+            except BadRecord as e:
+                self.mirror.quarantine("campaigns", campaign, str(e))
+                continue
+            rows.append(row)
+            if campaign["id"] in refreshed:
+                items += spend
+        with db.atomic():
+            self._replace_table("campaigns", "id", rows, result)
+            for campaign_id in refreshed:
+                db.execute("DELETE FROM campaign_spend WHERE campaign_id = ?", [campaign_id])
+            db.execute("DELETE FROM campaign_spend WHERE campaign_id NOT IN (SELECT id FROM campaigns)")
+            if items:
+                db["campaign_spend"].insert_all(items)
+
+    # -- object streams --------------------------------------------------------------------------
+
+    def _object_stream(self, stream: ObjectStream, result: SyncResult) -> None:
+        state = self.mirror.state(stream.name)
+        if state["phase"] in ("new", "incremental") and (self.options.full or self._reconcile_due(state)):
+            state = self._start_full(stream, state)
+        properties = stream_properties(stream, self.mirror.lifecycle_order(),
+                                       self.options.extra_properties.get(stream.name, ()))
+        if state["phase"] in ("full", "full_archived"):
+            self._full(stream, state, properties, result)
+        else:
+            self._incremental(stream, state, properties, result)
+
+    def _reconcile_due(self, state: dict[str, Any]) -> bool:
+        if state["phase"] == "new" or not state["last_full_sync"]:
+            return True
+        last = datetime.fromisoformat(state["last_full_sync"].replace("Z", "+00:00"))
+        return datetime.now(UTC) - last >= timedelta(hours=self.options.full_reconcile_hours)
+
+    def _start_full(self, stream: ObjectStream, state: dict[str, Any]) -> dict[str, Any]:
+        fields = {"phase": "full", "full_after": None, "full_pass": state["full_pass"] + 1,
+                  "full_started_ms": _now_ms() - int(self.options.search_lag_seconds * 1000), "status": "running"}
+        self.mirror.save_state(stream.name, **fields)
+        return {**state, **fields}
+
+    def _full(self, stream: ObjectStream, state: dict[str, Any], properties: list[str], result: SyncResult) -> None:
+        """The live records, then the recycle bin; each page commits where the read goes on.
+
+        The last page of each list commits the next phase with it, and ``full_after = ""`` marks the
+        recycle bin as read, so a crash at any point never restarts a list from its beginning.
+        """
+        ctx = PageContext(self.mirror.meta("currency"), full_pass=state["full_pass"])
+        for phase, archived, following in (("full", False, "full_archived"), ("full_archived", True, "full_archived")):
+            if (state["phase"], phase) == ("full_archived", "full") or state["full_after"] == "":
+                continue
+            pages = self.client.object_pages(stream.name, properties, associations=stream.associations,
+                                             archived=archived, after=state["full_after"])
+            for page in pages:
+                if page.next_after is not None:
+                    self._write(stream, page.records, ctx, result, properties, phase=phase, full_after=page.next_after)
+                else:
+                    done = "" if archived else None
+                    self._write(stream, page.records, ctx, result, properties, phase=following, full_after=done)
+            state = {**state, "phase": "full_archived", "full_after": "" if archived else None}
+        with self.mirror.db.atomic():
+            result.deleted[stream.name] += self._delete_unseen(stream, state["full_pass"])
+            self.mirror.save_state(stream.name, phase="incremental", full_after=None,
+                                   cursor_ms=state["full_started_ms"], last_full_sync=utc_now(),
+                                   last_sync=utc_now(), status="ok", error=None)
+
+    def _incremental(self, stream: ObjectStream, state: dict[str, Any], properties: list[str],
+                     result: SyncResult) -> None:
+        ctx = PageContext(self.mirror.meta("currency"))
+        until = _now_ms() - int(self.options.search_lag_seconds * 1000)
+        since = max(0, state["cursor_ms"] - int(self.options.overlap_seconds * 1000))
+        cursor = state["cursor_ms"]
+        for page in self.client.modified_pages(stream.name, since, until, properties):
+            for to_type in stream.associations:
+                ids = [str(r.get("id")) for r in page.records]
+                with_links(page.records, stream.name, to_type, self.client.associations(stream.name, to_type, ids))
+            cursor = max(cursor, page.cursor_ms)
+            self._write(stream, page.records, ctx, result, properties, cursor_ms=cursor)
+        for page in self.client.object_pages(stream.name, properties, associations=stream.associations,
+                                             archived=True):
+            self._write(stream, page.records, ctx, result, properties)
+        self.mirror.save_state(stream.name, cursor_ms=max(cursor, until), last_sync=utc_now(), status="ok",
+                               error=None)
+
+    def _write(self, stream: ObjectStream, records: list[dict[str, Any]], ctx: PageContext, result: SyncResult,
+               properties: list[str], **state: Any) -> None:
+        """One page and the stream's new position, in one transaction."""
+        if stream.name == "contacts":
+            ctx.history = self._histories(records, properties)
+        with self.mirror.db.atomic():
+            stored = write_page(self.mirror, stream, records, ctx)
+            if state:
+                self.mirror.save_state(stream.name, **state)
+        result.records[stream.name] += stored
+        result.pages[stream.name] += 1
+        self.progress(stream.name, result.pages[stream.name], result.records[stream.name])
+
+    def _histories(self, records: list[dict[str, Any]], properties: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Lifecycle history, fetched only for the contacts whose dates cannot tell their path."""
+        order = self.mirror.lifecycle_order()
+        ids = []
+        for record in records:
+            try:
+                if isinstance(record, dict) and isinstance(record.get("properties"), dict) and \
+                        needs_history(record, order):
+                    ids.append(str(record["id"]))
+            except BadRecord:
+                continue  # quarantined when the page is written
+        if not ids:
+            return {}
+        read = self.client.batch_read("contacts", ids, ["lifecyclestage"], history=["lifecyclestage"])
+        return {str(r["id"]): (r.get("propertiesWithHistory") or {}).get("lifecyclestage") or []
+                for r in read.records}
+
+    def _delete_unseen(self, stream: ObjectStream, full_pass: int) -> int:
+        """After a complete full read: what it did not see is gone from the portal (merged contacts stay)."""
+        db = self.mirror.db
+        scope, params = stream.scope()
+        merged = " AND merged_into IS NULL" if stream.name == "contacts" else ""
+        gone = [r[0] for r in db.execute(
+            f"SELECT id FROM {stream.table} WHERE {scope} AND full_pass < ?{merged}", [*params, full_pass])]
+        for start in range(0, len(gone), 500):
+            chunk = gone[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            db.execute(f"DELETE FROM {stream.table} WHERE {scope} AND id IN ({marks})", [*params, *chunk])
+            for table, column in DEPENDENT_ROWS.get(stream.name, []):
+                db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
+            if stream.table == "engagements":
+                db.execute(f"DELETE FROM engagement_contacts WHERE type = ? AND engagement_id IN ({marks})",
+                           [stream.name[:-1], *chunk])
+            db.execute(f"DELETE FROM quarantine WHERE stream = ? AND record_id IN ({marks})",
+                       [stream.name, *[str(i) for i in chunk]])
+        return len(gone)
+
+
+def _campaign_changed(campaign: dict[str, Any], previous: tuple[str | None, str]) -> bool:
+    """A new update time, or new budget or spend sums (HubSpot's read-only totals), mean new budget totals."""
+    updated_at, stored = previous
+    props, old = campaign.get("properties") or {}, json.loads(stored) if stored else {}
+    totals = ("hs_budget_items_sum_amount", "hs_spend_items_sum_amount")
+    try:
+        moved = timestamp(campaign.get("updatedAt"), "updatedAt") != updated_at
+    except BadRecord:
+        moved = True
+    return moved or any(props.get(k) != old.get(k) for k in totals)

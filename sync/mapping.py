@@ -1,0 +1,247 @@
+"""CRM records (HubSpot's API shapes) to mirror rows, typed; a record that cannot be typed is a BadRecord.
+
+Every function here is pure: the jobs decide what to do with a BadRecord (quarantine it, go on).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+ENGAGEMENT_FIELDS = {  # type -> (direction, outcome, title) properties
+    "calls": ("hs_call_direction", "hs_call_status", "hs_call_title"),
+    "emails": ("hs_email_direction", "hs_email_status", "hs_email_subject"),
+    "meetings": (None, "hs_meeting_outcome", "hs_meeting_title"),
+    "tasks": (None, "hs_task_status", "hs_task_subject"),
+}
+STAGE_EVIDENCE = [  # (pattern of a stage-date property, evidence name)
+    (re.compile(r"^hs_v2_date_entered_(.+)$"), "hs_v2_date_entered"),
+    (re.compile(r"^hs_lifecyclestage_(.+)_date$"), "hs_lifecyclestage_date"),
+    (re.compile(r"^hs_date_entered_(.+)$"), "hs_date_entered"),
+]
+PRIMARY_COMPANY = {"contacts": "contact_to_company", "deals": "deal_to_company"}
+
+
+class BadRecord(ValueError):
+    """A record the mirror cannot store as it is; the message is the reason kept in quarantine."""
+
+
+Row = dict[str, Any]
+
+
+def timestamp(value: Any, name: str) -> str | None:
+    """UTC ISO-8601 with milliseconds, whatever HubSpot sent (ISO text or epoch milliseconds)."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    try:
+        if text.isdigit():
+            moment = datetime.fromtimestamp(int(text) / 1000, UTC)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError, OSError):
+        raise BadRecord(f"{name} is not a date: {text[:40]!r}") from None
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def number(value: Any, name: str) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        parsed = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise BadRecord(f"{name} is not a number: {str(value)[:40]!r}") from None
+    as_float = float(parsed)
+    if not math.isfinite(as_float):
+        raise BadRecord(f"{name} is not a finite number: {str(value)[:40]!r}")
+    return as_float
+
+
+def flag(value: Any, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    text = str(value).strip().lower()
+    if text not in ("true", "false"):
+        raise BadRecord(f"{name} is not true or false: {str(value)[:40]!r}")
+    return int(text == "true")
+
+
+def object_id(value: Any, name: str = "id") -> int | None:
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if not text.isdigit():
+        raise BadRecord(f"{name} is not a numeric id: {text[:40]!r}")
+    return int(text)
+
+
+def _base(record: Any, stream: str) -> tuple[int, dict[str, Any]]:
+    if not isinstance(record, dict):
+        raise BadRecord(f"a {stream} record must be an object, got {type(record).__name__}")
+    record_id = object_id(record.get("id"))
+    if record_id is None:
+        raise BadRecord("the record has no id")
+    props = record.get("properties")
+    if not isinstance(props, dict):
+        raise BadRecord("the record has no properties object")
+    return record_id, props
+
+
+def _common(record: dict[str, Any], props: dict[str, Any]) -> Row:
+    archived = record.get("archived")
+    if archived not in (None, True, False):
+        raise BadRecord(f"archived is not a boolean: {archived!r}")
+    return {"archived": int(bool(archived)), "archived_at": timestamp(record.get("archivedAt"), "archivedAt"),
+            "properties": json.dumps(props, ensure_ascii=False, separators=(",", ":"))}
+
+
+def linked_ids(record: dict[str, Any], to_type: str, type_name: str | None = None) -> list[int]:
+    """Ids of inline associations (``?associations=``), optionally of one association type, deduplicated."""
+    results = ((record.get("associations") or {}).get(to_type) or {}).get("results") or []
+    ids = {object_id(r.get("id"), f"associated {to_type} id") for r in results
+           if type_name is None or r.get("type") == type_name}
+    return sorted(i for i in ids if i is not None)
+
+
+def primary_company(record: dict[str, Any], stream: str) -> int | None:
+    ids = linked_ids(record, "companies", PRIMARY_COMPANY[stream])
+    return ids[0] if ids else None
+
+
+def contact_row(record: Any) -> Row:
+    record_id, p = _base(record, "contacts")
+    text = {name: p.get(name) for name in (
+        "email", "firstname", "lastname", "lifecyclestage", "hs_lead_status", "hs_analytics_source",
+        "hs_analytics_source_data_1", "hs_analytics_source_data_2", "hs_analytics_first_touch_converting_campaign",
+        "hs_analytics_last_touch_converting_campaign", "hs_merged_object_ids")}
+    return {"id": record_id, **text, "lifecyclestage": p.get("lifecyclestage") or None,
+            "hubspot_owner_id": object_id(p.get("hubspot_owner_id"), "hubspot_owner_id"),
+            "hubspot_owner_assigneddate": timestamp(p.get("hubspot_owner_assigneddate"), "hubspot_owner_assigneddate"),
+            "company_id": primary_company(record, "contacts"),
+            "createdate": timestamp(p.get("createdate") or record.get("createdAt"), "createdate"),
+            "lastmodifieddate": timestamp(p.get("lastmodifieddate") or record.get("updatedAt"), "lastmodifieddate"),
+            **_common(record, p)}
+
+
+def stage_evidence(record: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(stage, entered at, evidence) from the stage-date properties and any lifecyclestage history."""
+    for name, value in record["properties"].items():
+        if value:
+            for pattern, evidence in STAGE_EVIDENCE:
+                match = pattern.match(name)
+                if match:
+                    yield match.group(1), timestamp(value, name) or "", evidence
+                    break
+    for entry in (record.get("propertiesWithHistory") or {}).get("lifecyclestage") or []:
+        if entry.get("value"):
+            yield entry["value"], timestamp(entry.get("timestamp"), "lifecyclestage history") or "", "history"
+
+
+def needs_history(record: dict[str, Any], order: dict[str, int]) -> bool:
+    """True where the dates cannot tell the story: the current stage is below a stage the contact has a date for.
+
+    The legacy "became a" dates are cleared on a move back, and the v2 dates keep only the latest entry,
+    so only the history shows such a contact's path.
+    """
+    current = order.get(record["properties"].get("lifecyclestage") or "")
+    if current is None:
+        return False
+    return any(order.get(stage, -1) > current for stage, _, evidence in stage_evidence(record)
+               if evidence != "history")
+
+
+def company_row(record: Any) -> Row:
+    record_id, p = _base(record, "companies")
+    return {"id": record_id, "name": p.get("name"), "domain": p.get("domain"), "industry": p.get("industry"),
+            "lifecyclestage": p.get("lifecyclestage") or None,
+            "hubspot_owner_id": object_id(p.get("hubspot_owner_id"), "hubspot_owner_id"),
+            "numberofemployees": number(p.get("numberofemployees"), "numberofemployees"),
+            "annualrevenue": number(p.get("annualrevenue"), "annualrevenue"),
+            "createdate": timestamp(p.get("createdate") or record.get("createdAt"), "createdate"),
+            "hs_lastmodifieddate": timestamp(p.get("hs_lastmodifieddate") or record.get("updatedAt"),
+                                             "hs_lastmodifieddate"),
+            **_common(record, p)}
+
+
+def deal_row(record: Any, portal_currency: str | None) -> Row:
+    record_id, p = _base(record, "deals")
+    amount = number(p.get("amount"), "amount")
+    home = number(p.get("amount_in_home_currency"), "amount_in_home_currency")
+    currency = p.get("deal_currency_code") or None
+    if home is None and amount is not None and (currency is None or currency == portal_currency):
+        home = amount
+    return {"id": record_id, "dealname": p.get("dealname"), "pipeline": p.get("pipeline"),
+            "dealstage": p.get("dealstage"), "amount": amount, "deal_currency_code": currency,
+            "amount_in_home_currency": number(p.get("amount_in_home_currency"), "amount_in_home_currency"),
+            "amount_home": home, "closedate": timestamp(p.get("closedate"), "closedate"),
+            "createdate": timestamp(p.get("createdate") or record.get("createdAt"), "createdate"),
+            "hs_lastmodifieddate": timestamp(p.get("hs_lastmodifieddate") or record.get("updatedAt"),
+                                             "hs_lastmodifieddate"),
+            "hs_is_closed": flag(p.get("hs_is_closed"), "hs_is_closed"),
+            "hs_is_closed_won": flag(p.get("hs_is_closed_won"), "hs_is_closed_won"),
+            "dealtype": p.get("dealtype"), "hubspot_owner_id": object_id(p.get("hubspot_owner_id"), "hubspot_owner_id"),
+            "hs_analytics_source": p.get("hs_analytics_source"), "company_id": primary_company(record, "deals"),
+            **_common(record, p)}
+
+
+def engagement_row(record: Any, engagement_type: str) -> Row:
+    if engagement_type not in ENGAGEMENT_FIELDS:
+        raise BadRecord(f"unknown engagement type {engagement_type!r}")
+    record_id, p = _base(record, engagement_type)
+    direction, outcome, title = ENGAGEMENT_FIELDS[engagement_type]
+    contacts = linked_ids(record, "contacts")
+    return {"id": record_id, "type": engagement_type[:-1], "hs_timestamp": timestamp(p.get("hs_timestamp"),
+                                                                                       "hs_timestamp"),
+            "hubspot_owner_id": object_id(p.get("hubspot_owner_id"), "hubspot_owner_id"),
+            "contact_id": contacts[0] if contacts else None,
+            "direction": p.get(direction) if direction else None, "outcome": p.get(outcome), "title": p.get(title),
+            "createdate": timestamp(p.get("hs_createdate") or record.get("createdAt"), "hs_createdate"),
+            "hs_lastmodifieddate": timestamp(p.get("hs_lastmodifieddate") or record.get("updatedAt"),
+                                             "hs_lastmodifieddate"),
+            **_common(record, p)}
+
+
+def owner_row(owner: Any) -> Row:
+    record_id = object_id(owner.get("id") if isinstance(owner, dict) else None)
+    if record_id is None:
+        raise BadRecord("the owner has no id")
+    return {"id": record_id, "email": owner.get("email"), "first_name": owner.get("firstName"),
+            "last_name": owner.get("lastName"), "user_id": object_id(owner.get("userId"), "userId"),
+            "type": owner.get("type"), "archived": int(bool(owner.get("archived"))),
+            "teams": json.dumps(owner.get("teams") or [], ensure_ascii=False)}
+
+
+def pipeline_rows(pipeline: dict[str, Any], object_type: str) -> tuple[Row, list[Row]]:
+    stages = []
+    for stage in pipeline.get("stages") or []:
+        meta = stage.get("metadata") or {}
+        probability = number(meta.get("probability"), "probability")
+        closed = flag(meta.get("isClosed"), "isClosed")
+        stages.append({"pipeline_id": pipeline["id"], "id": stage["id"], "label": stage.get("label"),
+                       "display_order": stage.get("displayOrder"), "probability": probability, "is_closed": closed,
+                       "is_won": int(bool(closed) and probability == 1.0),
+                       "archived": int(bool(stage.get("archived")))})
+    return ({"id": pipeline["id"], "object_type": object_type, "label": pipeline.get("label"),
+             "display_order": pipeline.get("displayOrder"), "archived": int(bool(pipeline.get("archived")))}, stages)
+
+
+def campaign_rows(campaign: dict[str, Any]) -> tuple[Row, list[Row]]:
+    p, totals = campaign.get("properties") or {}, campaign.get("budgetTotals") or {}
+    items = [{"campaign_id": campaign["id"], "kind": kind, "item_id": str(item.get("id")), "name": item.get("name"),
+              "amount": number(item.get("amount"), f"{kind} amount"), "description": item.get("description")}
+             for kind, key in (("budget", "budgetItems"), ("spend", "spendItems")) for item in totals.get(key) or []]
+    row = {"id": campaign["id"], "name": p.get("hs_name"), "start_date": p.get("hs_start_date"),
+           "end_date": p.get("hs_end_date"), "status": p.get("hs_campaign_status"),
+           "currency": totals.get("currencyCode") or p.get("hs_currency_code"),
+           "budget_total": number(totals.get("budgetTotal", p.get("hs_budget_items_sum_amount")), "budgetTotal"),
+           "spend_total": number(totals.get("spendTotal", p.get("hs_spend_items_sum_amount")), "spendTotal"),
+           "created_at": timestamp(campaign.get("createdAt"), "createdAt"),
+           "updated_at": timestamp(campaign.get("updatedAt"), "updatedAt"),
+           "properties": json.dumps(p, ensure_ascii=False, separators=(",", ":"))}
+    return row, items

@@ -1,0 +1,108 @@
+"""The SQLite mirror: opening (WAL, migrations), the portal guard, per-stream state, quarantine."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from .schema import migrate
+
+STATE_FIELDS = ("phase", "cursor_ms", "full_after", "full_started_ms", "full_pass", "last_full_sync", "last_sync",
+                "status", "error")
+
+
+def utc_now() -> str:
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+class PortalMismatch(Exception):
+    """The mirror belongs to another portal."""
+
+
+class Mirror:
+    """An open mirror. Reads may run beside a sync (WAL); writes come from one worker at a time (see lock)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.db = Database(self.path)
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA busy_timeout = 10000")
+        self.db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable at each checkpoint, never corrupt
+        migrate(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Mirror:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- facts about the portal --------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, **values: Any) -> None:
+        self.db["meta"].upsert_all([{"key": k, "value": None if v is None else str(v)} for k, v in values.items()],
+                                   pk="key")
+
+    def check_portal(self, portal_id: str) -> None:
+        """Refuse to mix two portals in one mirror; remember the first portal synced into it."""
+        known = self.meta("portal_id")
+        if known is not None and known != portal_id:
+            raise PortalMismatch(f"{self.path} mirrors portal {known}, not portal {portal_id}; "
+                                 "use another SMARKETING_DB for this portal")
+        if known is None:
+            self.set_meta(portal_id=portal_id)
+
+    def lifecycle_order(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT value FROM lifecycle_stages ORDER BY display_order, value").fetchall()
+        return {value: rank for rank, (value,) in enumerate(rows)}
+
+    # -- sync state ----------------------------------------------------------------------------
+
+    def state(self, stream: str) -> dict[str, Any]:
+        row = self.db.execute(f"SELECT {', '.join(STATE_FIELDS)} FROM sync_state WHERE stream = ?",
+                              [stream]).fetchone()
+        if row is None:
+            return {"phase": "new", "cursor_ms": None, "full_after": None, "full_started_ms": None,
+                    "full_pass": 0, "last_full_sync": None, "last_sync": None, "status": None, "error": None}
+        return dict(zip(STATE_FIELDS, row, strict=True))
+
+    def save_state(self, stream: str, **fields: Any) -> None:
+        unknown = set(fields) - set(STATE_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown sync_state fields {sorted(unknown)}")
+        self.db["sync_state"].upsert({"stream": stream, **fields}, pk="stream")
+
+    # -- quarantine ----------------------------------------------------------------------------
+
+    def quarantine(self, stream: str, record: Any, reason: str) -> None:
+        record_id = str(record.get("id", "")) if isinstance(record, dict) else ""
+        now = utc_now()
+        payload = json.dumps(record, ensure_ascii=False, default=str)
+        self.db.execute(
+            "INSERT INTO quarantine (stream, record_id, reason, payload, first_seen, last_seen) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (stream, record_id) DO UPDATE SET "
+            "reason = excluded.reason, payload = excluded.payload, last_seen = excluded.last_seen",
+            [stream, record_id, reason, payload, now, now])
+
+    def release(self, stream: str, record_ids: Iterable[Any]) -> None:
+        """Records stored fine now leave quarantine."""
+        ids = [str(i) for i in record_ids]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            self.db.execute(f"DELETE FROM quarantine WHERE stream = ? AND record_id IN ({','.join('?' * len(chunk))})",
+                            [stream, *chunk])
+
+    def quarantined(self) -> int:
+        return self.db.execute("SELECT count(*) FROM quarantine").fetchone()[0]

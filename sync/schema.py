@@ -1,0 +1,272 @@
+"""The mirror's schema, as numbered forward migrations recorded in ``PRAGMA user_version``.
+
+A newer worker opens an older mirror and applies only the migrations it lacks, each in its own
+transaction; a mirror newer than the worker is refused rather than guessed at. Columns that hold a
+CRM property keep the property's name. Ids of CRM records are integers, timestamps UTC ISO-8601 text
+(``2026-03-05T14:02:11.000Z``, so text order is time order), flags 0/1, amounts REAL (parse them with
+``Decimal(str(value))`` for exact sums: the mirror stores what HubSpot's decimal string said).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+_INITIAL = """
+CREATE TABLE meta (                      -- facts about the mirrored portal
+    key TEXT PRIMARY KEY,                -- portal_id, time_zone, currency, ...
+    value TEXT
+);
+CREATE TABLE contacts (
+    id INTEGER PRIMARY KEY,
+    email TEXT,
+    firstname TEXT,
+    lastname TEXT,
+    lifecyclestage TEXT,                 -- the portal's value: a stage name or a custom stage's numeric id
+    hs_lead_status TEXT,
+    hubspot_owner_id INTEGER,
+    hubspot_owner_assigneddate TEXT,
+    hs_analytics_source TEXT,            -- first-touch (original) source
+    hs_analytics_source_data_1 TEXT,
+    hs_analytics_source_data_2 TEXT,
+    hs_analytics_first_touch_converting_campaign TEXT,
+    hs_analytics_last_touch_converting_campaign TEXT,
+    hs_merged_object_ids TEXT,           -- ids merged into this contact, ';'-separated
+    company_id INTEGER,                  -- primary company
+    createdate TEXT,
+    lastmodifieddate TEXT,
+    archived INTEGER NOT NULL DEFAULT 0,
+    archived_at TEXT,
+    merged_into INTEGER,                 -- the surviving contact, when this one was merged away
+    properties TEXT NOT NULL,            -- every property HubSpot sent, as JSON
+    full_pass INTEGER NOT NULL DEFAULT 0 -- the last full read that saw the record (deletes are the unseen)
+);
+CREATE INDEX contacts_lifecyclestage ON contacts (lifecyclestage);
+CREATE INDEX contacts_owner ON contacts (hubspot_owner_id);
+CREATE INDEX contacts_source ON contacts (hs_analytics_source);
+CREATE INDEX contacts_campaign ON contacts (hs_analytics_first_touch_converting_campaign);
+CREATE INDEX contacts_email ON contacts (email);
+CREATE INDEX contacts_merged_into ON contacts (merged_into);
+
+CREATE TABLE contact_stage_history (
+    contact_id INTEGER NOT NULL,
+    stage TEXT NOT NULL,                 -- the portal's lifecycle stage value
+    entered_at TEXT NOT NULL,
+    evidence TEXT NOT NULL,              -- history | hs_v2_date_entered | hs_lifecyclestage_date | hs_date_entered
+    PRIMARY KEY (contact_id, stage, entered_at, evidence)
+);
+CREATE INDEX contact_stage_history_stage ON contact_stage_history (stage, entered_at);
+
+CREATE TABLE companies (
+    id INTEGER PRIMARY KEY,
+    name TEXT,
+    domain TEXT,
+    industry TEXT,
+    lifecyclestage TEXT,
+    hubspot_owner_id INTEGER,
+    numberofemployees REAL,
+    annualrevenue REAL,
+    createdate TEXT,
+    hs_lastmodifieddate TEXT,
+    archived INTEGER NOT NULL DEFAULT 0,
+    archived_at TEXT,
+    properties TEXT NOT NULL,
+    full_pass INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE deals (
+    id INTEGER PRIMARY KEY,
+    dealname TEXT,
+    pipeline TEXT,
+    dealstage TEXT,
+    amount REAL,                         -- in the deal's currency; NULL when HubSpot has none
+    deal_currency_code TEXT,
+    amount_in_home_currency REAL,        -- as HubSpot computed it, where it did
+    amount_home REAL,                    -- in the portal's currency: amount_in_home_currency, or amount when the
+                                         -- deal is in the portal's currency; NULL when it cannot be known
+    closedate TEXT,
+    createdate TEXT,
+    hs_lastmodifieddate TEXT,
+    hs_is_closed INTEGER,
+    hs_is_closed_won INTEGER,
+    dealtype TEXT,
+    hubspot_owner_id INTEGER,
+    hs_analytics_source TEXT,
+    company_id INTEGER,                  -- primary company
+    archived INTEGER NOT NULL DEFAULT 0,
+    archived_at TEXT,
+    properties TEXT NOT NULL,
+    full_pass INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX deals_pipeline_stage ON deals (pipeline, dealstage);
+CREATE INDEX deals_closedate ON deals (closedate);
+CREATE INDEX deals_owner ON deals (hubspot_owner_id);
+
+CREATE TABLE deal_contacts (
+    deal_id INTEGER NOT NULL,
+    contact_id INTEGER NOT NULL,
+    PRIMARY KEY (deal_id, contact_id)
+);
+CREATE INDEX deal_contacts_contact ON deal_contacts (contact_id);
+
+CREATE TABLE engagements (               -- calls, emails, meetings and tasks
+    id INTEGER NOT NULL,
+    type TEXT NOT NULL,                  -- call | email | meeting | task
+    hs_timestamp TEXT,                   -- when it happened (a task's due date)
+    hubspot_owner_id INTEGER,
+    contact_id INTEGER,                  -- the first associated contact; all are in engagement_contacts
+    direction TEXT,                      -- calls INBOUND/OUTBOUND, emails EMAIL/INCOMING_EMAIL/...
+    outcome TEXT,                        -- call/email/task status, meeting outcome
+    title TEXT,
+    createdate TEXT,
+    hs_lastmodifieddate TEXT,
+    archived INTEGER NOT NULL DEFAULT 0,
+    archived_at TEXT,
+    properties TEXT NOT NULL,
+    full_pass INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (type, id)
+);
+CREATE INDEX engagements_contact_time ON engagements (contact_id, hs_timestamp);
+CREATE INDEX engagements_owner_time ON engagements (hubspot_owner_id, hs_timestamp);
+
+CREATE TABLE engagement_contacts (
+    type TEXT NOT NULL,
+    engagement_id INTEGER NOT NULL,
+    contact_id INTEGER NOT NULL,
+    PRIMARY KEY (type, engagement_id, contact_id)
+);
+CREATE INDEX engagement_contacts_contact ON engagement_contacts (contact_id);
+
+CREATE TABLE owners (
+    id INTEGER PRIMARY KEY,
+    email TEXT,
+    first_name TEXT,
+    last_name TEXT,
+    user_id INTEGER,
+    type TEXT,                           -- PERSON | QUEUE
+    archived INTEGER NOT NULL DEFAULT 0,
+    teams TEXT                           -- JSON list of {id, name, primary}
+);
+
+CREATE TABLE pipelines (
+    id TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    label TEXT,
+    display_order INTEGER,
+    archived INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (object_type, id)
+);
+
+CREATE TABLE pipeline_stages (
+    pipeline_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    label TEXT,
+    display_order INTEGER,
+    probability REAL,
+    is_closed INTEGER,
+    is_won INTEGER,                      -- closed with probability 1.0
+    archived INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (pipeline_id, id)
+);
+
+CREATE TABLE lifecycle_stages (          -- the options of the contacts' lifecyclestage property
+    value TEXT PRIMARY KEY,              -- a stage name, or a custom stage's numeric id
+    label TEXT,
+    display_order INTEGER,
+    hidden INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE campaigns (
+    id TEXT PRIMARY KEY,
+    name TEXT,
+    start_date TEXT,                     -- YYYY-MM-DD
+    end_date TEXT,
+    status TEXT,
+    currency TEXT,
+    budget_total REAL,
+    spend_total REAL,
+    created_at TEXT,
+    updated_at TEXT,
+    properties TEXT NOT NULL
+);
+
+CREATE TABLE campaign_spend (            -- budget and spend items of each campaign
+    campaign_id TEXT NOT NULL,
+    kind TEXT NOT NULL,                  -- budget | spend
+    item_id TEXT NOT NULL,
+    name TEXT,
+    amount REAL,
+    description TEXT,
+    PRIMARY KEY (campaign_id, kind, item_id)
+);
+
+CREATE TABLE sync_state (                -- one row per stream
+    stream TEXT PRIMARY KEY,
+    phase TEXT NOT NULL DEFAULT 'new',   -- new | full | full_archived | incremental
+    cursor_ms INTEGER,                   -- every change before it is mirrored (incremental reads start here)
+    full_after TEXT,                     -- paging cursor of a full read in progress
+    full_started_ms INTEGER,             -- where incremental reads start once the full read is done
+    full_pass INTEGER NOT NULL DEFAULT 0,
+    last_full_sync TEXT,
+    last_sync TEXT,
+    status TEXT,                         -- ok | failed | running
+    error TEXT
+);
+
+CREATE TABLE sync_runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    mode TEXT NOT NULL,                  -- incremental | full
+    status TEXT NOT NULL,                -- running | ok | failed
+    records TEXT,                        -- JSON: stream -> records written
+    requests INTEGER,
+    retries INTEGER,
+    rate_limited INTEGER,
+    quarantined INTEGER,
+    error TEXT
+);
+
+CREATE TABLE quarantine (                -- records that could not be stored, kept with why
+    stream TEXT NOT NULL,
+    record_id TEXT NOT NULL,             -- as HubSpot sent it ('' when it had none)
+    reason TEXT NOT NULL,
+    payload TEXT NOT NULL,               -- the record as received, JSON
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    PRIMARY KEY (stream, record_id)
+);
+"""
+
+
+def _initial(db: Database) -> None:
+    for statement in _statements(_INITIAL):
+        db.execute(statement)
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a script, one by one: ``executescript`` would commit the migration's transaction."""
+    lines = [line.split("--", 1)[0] for line in script.splitlines()]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_initial]
+VERSION = len(MIGRATIONS)
+
+
+class MirrorTooNew(Exception):
+    """The mirror was written by a newer worker."""
+
+
+def migrate(db: Database) -> int:
+    """Apply the missing migrations, each with its version in one transaction; the version reached."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    if current > VERSION:
+        raise MirrorTooNew(f"the mirror has schema version {current}, newer than this worker's {VERSION}; "
+                           "upgrade smarketing-sync")
+    for version, step in enumerate(MIGRATIONS[current:], start=current + 1):
+        with db.atomic():
+            step(db)
+            db.execute(f"PRAGMA user_version = {version}")
+    return VERSION

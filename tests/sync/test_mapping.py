@@ -1,0 +1,91 @@
+"""Typing CRM records into mirror rows; what cannot be typed is a BadRecord with a reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from sync.mapping import (
+    BadRecord,
+    contact_row,
+    deal_row,
+    engagement_row,
+    needs_history,
+    stage_evidence,
+    timestamp,
+)
+
+ORDER = {s: i for i, s in enumerate(["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead",
+                                     "opportunity", "customer", "evangelist", "other"])}
+
+
+def record(**props):
+    return {"id": "7", "properties": {"createdate": "2026-01-02T03:04:05.678Z", **props},
+            "createdAt": "2026-01-02T03:04:05.678Z", "updatedAt": "2026-01-03T00:00:00.000Z", "archived": False}
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2026-01-02T03:04:05.678Z", "2026-01-02T03:04:05.678Z"),
+    ("2026-01-02T03:04:05Z", "2026-01-02T03:04:05.000Z"),
+    ("2026-01-02T04:04:05.678+01:00", "2026-01-02T03:04:05.678Z"),
+    ("1767323045678", "2026-01-02T03:04:05.678Z"),
+    ("2026-01-02", "2026-01-02T00:00:00.000Z"),
+    ("", None), (None, None),
+])
+def test_timestamps_become_utc_iso_with_milliseconds(value, expected):
+    assert timestamp(value, "x") == expected
+
+
+def test_a_contact_row_keeps_property_names_and_types():
+    row = contact_row(record(email="a@b.c", lifecyclestage="lead", hubspot_owner_id="9001"))
+    assert (row["id"], row["hubspot_owner_id"], row["archived"], row["createdate"]) == (
+        7, 9001, 0, "2026-01-02T03:04:05.678Z")
+    assert row["lastmodifieddate"] == "2026-01-03T00:00:00.000Z"  # from updatedAt when the property is absent
+
+
+def test_deal_amounts_in_the_portal_currency():
+    usd = deal_row(record(amount="1500.50", deal_currency_code="USD"), "USD")
+    eur = deal_row(record(amount="1000", deal_currency_code="EUR"), "USD")
+    eur_home = deal_row(record(amount="1000", deal_currency_code="EUR", amount_in_home_currency="1080.00"), "USD")
+    unknown = deal_row(record(amount=None), "USD")
+    assert (usd["amount"], usd["amount_home"]) == (1500.5, 1500.5)
+    assert (eur["amount"], eur["amount_home"]) == (1000.0, None)
+    assert eur_home["amount_home"] == 1080.0 and unknown["amount_home"] is None
+
+
+@pytest.mark.parametrize("make, reason", [
+    (lambda: contact_row({"properties": {}}), "no id"),
+    (lambda: contact_row({"id": "abc", "properties": {}}), "not a numeric id"),
+    (lambda: contact_row({"id": "1"}), "no properties"),
+    (lambda: contact_row("nonsense"), "must be an object"),
+    (lambda: contact_row(record(hubspot_owner_id="Rita")), "hubspot_owner_id is not a numeric id"),
+    (lambda: contact_row(record(createdate="yesterday")), "createdate is not a date"),
+    (lambda: deal_row(record(amount="12,50 €"), "USD"), "amount is not a number"),
+    (lambda: deal_row(record(amount="Infinity"), "USD"), "not a finite number"),
+    (lambda: deal_row(record(hs_is_closed="yes"), "USD"), "hs_is_closed is not true or false"),
+    (lambda: engagement_row(record(), "notes"), "unknown engagement type"),
+    (lambda: contact_row({**record(), "archived": "maybe"}), "archived is not a boolean"),
+], ids=["no-id", "bad-id", "no-properties", "not-object", "owner", "date", "amount", "infinite", "flag", "type",
+        "archived"])
+def test_bad_records_say_why(make, reason):
+    with pytest.raises(BadRecord, match=reason):
+        make()
+
+
+def test_stage_evidence_from_dates_and_history():
+    r = record(hs_v2_date_entered_lead="2026-01-05T00:00:00.000Z",
+               hs_lifecyclestage_marketingqualifiedlead_date="2026-02-01T00:00:00.000Z",
+               hs_v2_date_entered_1047290193="2026-01-20T00:00:00.000Z", hs_v2_date_exited_lead="2026-01-20T00:00:00Z")
+    r["propertiesWithHistory"] = {"lifecyclestage": [{"value": "lead", "timestamp": "2026-03-01T00:00:00.000Z"},
+                                                     {"value": "", "timestamp": "2026-02-28T00:00:00.000Z"}]}
+    assert sorted(stage_evidence(r)) == [
+        ("1047290193", "2026-01-20T00:00:00.000Z", "hs_v2_date_entered"),
+        ("lead", "2026-01-05T00:00:00.000Z", "hs_v2_date_entered"),
+        ("lead", "2026-03-01T00:00:00.000Z", "history"),
+        ("marketingqualifiedlead", "2026-02-01T00:00:00.000Z", "hs_lifecyclestage_date"),
+    ]
+
+
+def test_history_is_needed_only_where_a_date_stands_above_the_current_stage():
+    moved_back = record(lifecyclestage="lead", hs_v2_date_entered_salesqualifiedlead="2026-02-01T00:00:00.000Z")
+    forward = record(lifecyclestage="customer", hs_v2_date_entered_lead="2026-02-01T00:00:00.000Z")
+    assert needs_history(moved_back, ORDER) and not needs_history(forward, ORDER)

@@ -1,0 +1,91 @@
+"""The mirror file: schema versions, WAL, the portal guard, state and quarantine, the writer lock."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlite_utils import Database
+
+from sync.lock import MirrorBusy, writer_lock
+from sync.mirror import Mirror, PortalMismatch
+from sync.schema import VERSION, MirrorTooNew, migrate
+
+
+def test_a_new_mirror_is_at_the_current_version_in_wal_mode(tmp_path):
+    with Mirror(tmp_path / "m.db") as mirror:
+        assert mirror.db.execute("PRAGMA user_version").fetchone()[0] == VERSION
+        assert mirror.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert {"contacts", "deals", "sync_state", "sync_runs", "quarantine"} <= set(mirror.db.table_names())
+
+
+def test_reopening_applies_nothing_and_keeps_the_data(tmp_path):
+    with Mirror(tmp_path / "m.db") as mirror:
+        mirror.set_meta(portal_id="42")
+    with Mirror(tmp_path / "m.db") as mirror:
+        assert mirror.meta("portal_id") == "42"
+        assert migrate(mirror.db) == VERSION
+
+
+def test_a_mirror_from_a_newer_worker_is_refused(tmp_path):
+    path = tmp_path / "m.db"
+    sqlite3.connect(path).execute(f"PRAGMA user_version = {VERSION + 1}").connection.close()
+    with pytest.raises(MirrorTooNew, match="upgrade"):
+        Mirror(path)
+
+
+def test_a_failed_migration_leaves_the_mirror_as_it_was(tmp_path, monkeypatch):
+    import sync.schema as schema
+
+    def broken(db):
+        db.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, broken])
+    monkeypatch.setattr(schema, "VERSION", len(schema.MIGRATIONS))
+    path = tmp_path / "m.db"
+    sqlite3.connect(path).execute("PRAGMA user_version = 1").connection.close()  # as the first worker left it
+    db = Database(path)
+    with pytest.raises(RuntimeError, match="boom"):
+        schema.migrate(db)
+    assert "half_done" not in db.table_names()
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_the_portal_guard(tmp_path):
+    with Mirror(tmp_path / "m.db") as mirror:
+        mirror.check_portal("111")
+        mirror.check_portal("111")
+        with pytest.raises(PortalMismatch, match="mirrors portal 111, not portal 222"):
+            mirror.check_portal("222")
+
+
+def test_state_round_trip_and_unknown_fields(tmp_path):
+    with Mirror(tmp_path / "m.db") as mirror:
+        assert mirror.state("contacts")["phase"] == "new"
+        mirror.save_state("contacts", phase="full", full_after="200", full_pass=1)
+        assert (mirror.state("contacts")["phase"], mirror.state("contacts")["full_after"]) == ("full", "200")
+        with pytest.raises(ValueError):
+            mirror.save_state("contacts", colour="red")
+
+
+def test_quarantine_keeps_one_row_per_record_with_the_latest_reason(tmp_path):
+    with Mirror(tmp_path / "m.db") as mirror:
+        mirror.quarantine("deals", {"id": "7", "properties": {"amount": "x"}}, "amount is not a number")
+        mirror.quarantine("deals", {"id": "7", "properties": {"amount": "y"}}, "amount is still not a number")
+        mirror.quarantine("deals", ["not", "an", "object"], "a deals record must be an object")
+        rows = list(mirror.db.query("SELECT record_id, reason FROM quarantine ORDER BY record_id"))
+        assert rows == [{"record_id": "", "reason": "a deals record must be an object"},
+                        {"record_id": "7", "reason": "amount is still not a number"}]
+        mirror.release("deals", [7])
+        assert mirror.quarantined() == 1
+
+
+def test_one_writer_at_a_time(tmp_path):
+    path = tmp_path / "m.db"
+    with writer_lock(path):
+        with pytest.raises(MirrorBusy, match="only one sync runs at a time"):
+            with writer_lock(path):
+                pass
+    with writer_lock(path):  # released
+        pass

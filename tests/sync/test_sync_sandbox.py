@@ -1,0 +1,135 @@
+"""Syncing the sandbox: the mirror equals the portal after full and incremental runs, at a cost that follows change."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from sandbox import build_portal, load_portal
+from sync.mirror import Mirror, PortalMismatch
+from tests.conftest import T0, mini_portal_data
+from tests.sync.helpers import assert_mirror_equals_portal, run_sync
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    with Mirror(tmp_path / "mirror.db") as m:
+        yield m
+
+
+@pytest.fixture
+def api(serve):
+    return serve(build_portal())
+
+
+def test_a_full_sync_mirrors_the_portal(api, mirror):
+    result = run_sync(api, mirror)
+    assert_mirror_equals_portal(mirror, api.server.app.portal)
+    assert result.records["contacts"] == 60 and result.quarantined == 0
+    assert mirror.meta("portal_id") == "24680135" and mirror.meta("currency") == "USD"
+    assert {r[0] for r in mirror.db.execute("SELECT value FROM lifecycle_stages")} >= {"1047290193", "lead"}
+    assert mirror.db.execute("SELECT count(*) FROM campaign_spend").fetchone()[0] > 0
+
+
+def test_nothing_changed_costs_two_requests_per_object_stream_and_one_per_reference_stream(api, mirror):
+    run_sync(api, mirror)
+    requests.post(api.url + "/_sandbox/stats/reset", timeout=5)
+    run_sync(api, mirror)
+    stats = api.stats()
+    assert stats["requests_total"] <= 2 * 7 + 5, stats["requests_by_route"]
+
+
+def test_the_mirror_refuses_another_portal(api, mirror, serve):
+    run_sync(api, mirror)
+    other = serve()  # the mini portal has another portal id
+    with pytest.raises(PortalMismatch):
+        run_sync(other, mirror)
+
+
+
+def test_an_incremental_sync_follows_what_crm_users_do(api, mirror):
+    run_sync(api, mirror)
+    api("PATCH", "/crm/v3/objects/contacts/113", json={"properties": {"lifecyclestage": "customer"}})
+    api("PATCH", "/crm/v3/objects/deals/310", json={"properties": {"amount": "99000.50", "dealstage": "closedwon"}})
+    new = api("POST", "/crm/v3/objects/contacts", json={"properties": {"email": "new.lead@example.com",
+                                                                       "lifecyclestage": "lead"}}).json()
+    api("DELETE", "/crm/v3/objects/companies/211")
+    api("POST", "/crm/v3/objects/contacts/merge", json={"primaryObjectId": "120", "objectIdToMerge": "121"})
+    api("PATCH", "/crm/v3/objects/calls/401", json={"properties": {"hs_call_status": "BUSY"}})
+    requests.post(api.url + "/_sandbox/stats/reset", timeout=5)
+    result = run_sync(api, mirror)
+    portal = api.server.app.portal
+    assert_mirror_equals_portal(mirror, portal)
+    row = mirror.db.execute("SELECT lifecyclestage FROM contacts WHERE id = ?", [int(new["id"])]).fetchone()
+    assert row == ("lead",)
+    assert mirror.db.execute("SELECT merged_into FROM contacts WHERE id = 121").fetchone() == (120,)
+    assert mirror.db.execute("SELECT archived FROM companies WHERE id = 211").fetchone() == (1,)
+    stages = {r[0] for r in mirror.db.execute("SELECT stage FROM contact_stage_history WHERE contact_id = 113")}
+    assert "customer" in stages
+    assert mirror.db.execute("SELECT outcome FROM engagements WHERE type = 'call' AND id = 401").fetchone() == ("BUSY",)
+    stats = api.stats()
+    # the changed records, plus associations of changed pages, plus the steady cost of a run
+    assert stats["requests_total"] <= 2 * 7 + 5 + 8, stats["requests_by_route"]
+    assert result.records["contacts"] >= 4
+
+
+def test_a_regressed_contact_gets_its_history_and_nobody_else_does(api, mirror):
+    run_sync(api, mirror)
+    history = {r[0]: r[1] for r in mirror.db.execute(
+        "SELECT contact_id, count(*) FROM contact_stage_history WHERE evidence = 'history' GROUP BY contact_id")}
+    assert set(history) == {144}  # the one contact of the default portal that moved back
+    batch_reads = api.stats()["requests_by_route"].get("POST /crm/v3/objects/{objectType}/batch/read")
+    assert batch_reads == 1
+
+
+def test_an_association_made_alone_is_caught_by_the_full_reconcile(api, mirror):
+    """HubSpot does not move a record's modification date for a new association, so search cannot see it."""
+    run_sync(api, mirror)
+    api("PUT", "/crm/v4/objects/deals/311/associations/default/contacts/101")
+    run_sync(api, mirror)
+    assert mirror.db.execute("SELECT 1 FROM deal_contacts WHERE deal_id = 311 AND contact_id = 101").fetchone() is None
+    run_sync(api, mirror, full=True)
+    assert_mirror_equals_portal(mirror, api.server.app.portal)
+
+
+def test_bad_records_are_quarantined_and_the_sync_goes_on(serve, mirror):
+    data = mini_portal_data(30)
+    data["contacts"][3]["properties"]["hubspot_owner_id"] = "Rita Rep"
+    data["deals"].append({"id": "2", "properties": {"dealname": "Odd", "pipeline": "default",
+                                                    "dealstage": "closedwon", "amount": "12,50 EUR"},
+                          "createdAt": T0, "updatedAt": T0, "archived": False})
+    api = serve(load_portal(data))
+    result = run_sync(api, mirror)
+    assert result.quarantined == 2 and result.records["contacts"] == 29
+    reasons = {r["stream"]: r for r in mirror.db.query("SELECT stream, record_id, reason, payload FROM quarantine")}
+    assert reasons["contacts"]["record_id"] == "4" and "hubspot_owner_id" in reasons["contacts"]["reason"]
+    assert "Odd" in reasons["deals"]["payload"]
+    run = next(mirror.db.query("SELECT status, quarantined FROM sync_runs ORDER BY id DESC LIMIT 1"))
+    assert run == {"status": "ok", "quarantined": 2}
+    api.server.app.portal.stores["deals"].records["2"].properties["amount"] = "12.50"
+    api.server.app.portal.stores["deals"].records["2"].properties["hs_lastmodifieddate"] = "2030-01-01T00:00:00.000Z"
+    run_sync(api, mirror, full=True)
+    assert [r[0] for r in mirror.db.execute("SELECT stream FROM quarantine")] == ["contacts"]
+
+
+def test_a_record_deleted_for_good_leaves_the_mirror_at_the_full_reconcile(api, mirror):
+    run_sync(api, mirror)
+    portal = api.server.app.portal
+    portal.stores["contacts"].remove("103")  # a GDPR delete: gone, not in the recycle bin
+    run_sync(api, mirror)
+    assert mirror.db.execute("SELECT count(*) FROM contacts WHERE id = 103").fetchone() == (1,)
+    result = run_sync(api, mirror, full=True)
+    assert result.deleted["contacts"] == 1
+    assert mirror.db.execute("SELECT count(*) FROM contacts WHERE id = 103").fetchone() == (0,)
+    assert mirror.db.execute("SELECT count(*) FROM contact_stage_history WHERE contact_id = 103").fetchone() == (0,)
+    assert mirror.db.execute("SELECT count(*) FROM contacts WHERE merged_into IS NOT NULL").fetchone() == (0,)
+
+
+def test_the_full_reconcile_comes_by_itself_when_due(api, mirror):
+    run_sync(api, mirror)
+    mirror.save_state("contacts", last_full_sync="2020-01-01T00:00:00.000Z")
+    requests.post(api.url + "/_sandbox/stats/reset", timeout=5)
+    run_sync(api, mirror, streams=("account", "contacts"))
+    routes = api.stats()["requests_by_route"]
+    assert routes["GET /crm/v3/objects/{objectType}"] >= 2  # the live list and the recycle bin
+    assert mirror.state("contacts")["last_full_sync"] > "2026"
