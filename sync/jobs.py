@@ -20,15 +20,24 @@ from typing import Any
 
 from connector import CRMClient
 
-from .mapping import BadRecord, campaign_rows, needs_history, owner_row, pipeline_rows, timestamp
+from .mapping import BadRecord, campaign_rows, owner_row, pipeline_rows, timestamp
 from .mirror import Mirror, utc_now
-from .streams import OBJECT_STREAMS, ObjectStream, PageContext, stream_properties, with_links, write_page
+from .streams import (
+    OBJECT_STREAMS,
+    ObjectStream,
+    PageContext,
+    history_rows,
+    stream_properties,
+    with_links,
+    write_page,
+)
 
 log = logging.getLogger("smarketing.sync")
 
 # Rows that hang off a record and go with it when the record is deleted from the portal.
 DEPENDENT_ROWS = {"contacts": [("contact_stage_history", "contact_id"), ("deal_contacts", "contact_id")],
                   "deals": [("deal_contacts", "deal_id")]}
+HISTORY_BATCH = 50  # batch read's limit with propertiesWithHistory
 REFERENCE_STREAMS = ("account", "lifecycle_stages", "owners", "pipelines", "campaigns")
 ALL_STREAMS = REFERENCE_STREAMS + tuple(OBJECT_STREAMS)
 
@@ -195,10 +204,13 @@ class SyncJob:
             state = self._start_full(stream, state)
         properties = stream_properties(stream, self.mirror.lifecycle_order(),
                                        self.options.extra_properties.get(stream.name, ()))
+        ctx = PageContext(self.mirror.meta("currency"), order=self.mirror.lifecycle_order())
         if state["phase"] in ("full", "full_archived"):
-            self._full(stream, state, properties, result)
+            self._full(stream, state, properties, ctx, result)
         else:
-            self._incremental(stream, state, properties, result)
+            self._incremental(stream, state, properties, ctx, result)
+        if stream.name == "contacts":
+            self._flush_histories()
 
     def _reconcile_due(self, state: dict[str, Any]) -> bool:
         if state["phase"] == "new" or not state["last_full_sync"]:
@@ -212,13 +224,14 @@ class SyncJob:
         self.mirror.save_state(stream.name, **fields)
         return {**state, **fields}
 
-    def _full(self, stream: ObjectStream, state: dict[str, Any], properties: list[str], result: SyncResult) -> None:
+    def _full(self, stream: ObjectStream, state: dict[str, Any], properties: list[str], ctx: PageContext,
+              result: SyncResult) -> None:
         """The live records, then the recycle bin; each page commits where the read goes on.
 
         The last page of each list commits the next phase with it, and ``full_after = ""`` marks the
         recycle bin as read, so a crash at any point never restarts a list from its beginning.
         """
-        ctx = PageContext(self.mirror.meta("currency"), full_pass=state["full_pass"])
+        ctx.full_pass = state["full_pass"]
         for phase, archived, following in (("full", False, "full_archived"), ("full_archived", True, "full_archived")):
             if (state["phase"], phase) == ("full_archived", "full") or state["full_after"] == "":
                 continue
@@ -226,10 +239,10 @@ class SyncJob:
                                              archived=archived, after=state["full_after"])
             for page in pages:
                 if page.next_after is not None:
-                    self._write(stream, page.records, ctx, result, properties, phase=phase, full_after=page.next_after)
+                    self._write(stream, page.records, ctx, result, phase=phase, full_after=page.next_after)
                 else:
                     done = "" if archived else None
-                    self._write(stream, page.records, ctx, result, properties, phase=following, full_after=done)
+                    self._write(stream, page.records, ctx, result, phase=following, full_after=done)
             state = {**state, "phase": "full_archived", "full_after": "" if archived else None}
         with self.mirror.db.atomic():
             result.deleted[stream.name] += self._delete_unseen(stream, state["full_pass"])
@@ -237,9 +250,8 @@ class SyncJob:
                                    cursor_ms=state["full_started_ms"], last_full_sync=utc_now(),
                                    last_sync=utc_now(), status="ok", error=None)
 
-    def _incremental(self, stream: ObjectStream, state: dict[str, Any], properties: list[str],
+    def _incremental(self, stream: ObjectStream, state: dict[str, Any], properties: list[str], ctx: PageContext,
                      result: SyncResult) -> None:
-        ctx = PageContext(self.mirror.meta("currency"))
         until = _now_ms() - int(self.options.search_lag_seconds * 1000)
         since = max(0, state["cursor_ms"] - int(self.options.overlap_seconds * 1000))
         cursor = state["cursor_ms"]
@@ -248,42 +260,46 @@ class SyncJob:
                 ids = [str(r.get("id")) for r in page.records]
                 with_links(page.records, stream.name, to_type, self.client.associations(stream.name, to_type, ids))
             cursor = max(cursor, page.cursor_ms)
-            self._write(stream, page.records, ctx, result, properties, cursor_ms=cursor)
+            self._write(stream, page.records, ctx, result, cursor_ms=cursor)
         for page in self.client.object_pages(stream.name, properties, associations=stream.associations,
                                              archived=True):
-            self._write(stream, page.records, ctx, result, properties)
+            self._write(stream, page.records, ctx, result)
         self.mirror.save_state(stream.name, cursor_ms=max(cursor, until), last_sync=utc_now(), status="ok",
                                error=None)
 
     def _write(self, stream: ObjectStream, records: list[dict[str, Any]], ctx: PageContext, result: SyncResult,
-               properties: list[str], **state: Any) -> None:
+               **state: Any) -> None:
         """One page and the stream's new position, in one transaction."""
-        if stream.name == "contacts":
-            ctx.history = self._histories(records, properties)
         with self.mirror.db.atomic():
             stored = write_page(self.mirror, stream, records, ctx)
             if state:
                 self.mirror.save_state(stream.name, **state)
+        if stream.name == "contacts":
+            self._flush_histories(at_least=HISTORY_BATCH)
         result.records[stream.name] += stored
         result.pages[stream.name] += 1
         self.progress(stream.name, result.pages[stream.name], result.records[stream.name])
 
-    def _histories(self, records: list[dict[str, Any]], properties: list[str]) -> dict[str, list[dict[str, Any]]]:
-        """Lifecycle history, fetched only for the contacts whose dates cannot tell their path."""
-        order = self.mirror.lifecycle_order()
-        ids = []
-        for record in records:
-            try:
-                if isinstance(record, dict) and isinstance(record.get("properties"), dict) and \
-                        needs_history(record, order):
-                    ids.append(str(record["id"]))
-            except BadRecord:
-                continue  # quarantined when the page is written
-        if not ids:
-            return {}
-        read = self.client.batch_read("contacts", ids, ["lifecyclestage"], history=["lifecyclestage"])
-        return {str(r["id"]): (r.get("propertiesWithHistory") or {}).get("lifecyclestage") or []
-                for r in read.records}
+    def _flush_histories(self, at_least: int = 1) -> None:
+        """Fetch the lifecycle history of queued contacts, 50 a request, each batch in its own transaction."""
+        db = self.mirror.db
+        while db.execute("SELECT count(*) FROM history_pending").fetchone()[0] >= at_least:
+            ids = [r[0] for r in db.execute(f"SELECT contact_id FROM history_pending LIMIT {HISTORY_BATCH}")]
+            read = self.client.batch_read("contacts", [str(i) for i in ids], ["lifecyclestage"],
+                                          history=["lifecyclestage"])
+            rows = []
+            for record in read.records:
+                try:
+                    history = (record.get("propertiesWithHistory") or {}).get("lifecyclestage") or []
+                    rows += history_rows(int(record["id"]), history)
+                except (BadRecord, KeyError, TypeError, ValueError) as e:
+                    self.mirror.quarantine("contacts", record, f"lifecycle history: {e}")
+            marks = ",".join("?" * len(ids))
+            with db.atomic():
+                db.execute(f"DELETE FROM contact_stage_history WHERE evidence = 'history' AND contact_id IN ({marks})",
+                           ids)
+                self.mirror.upsert("contact_stage_history", rows, ("contact_id", "stage", "entered_at", "evidence"))
+                db.execute(f"DELETE FROM history_pending WHERE contact_id IN ({marks})", ids)
 
     def _delete_unseen(self, stream: ObjectStream, full_pass: int) -> int:
         """After a complete full read: what it did not see is gone from the portal (merged contacts stay)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -143,17 +143,16 @@ def stage_evidence(record: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
             yield entry["value"], timestamp(entry.get("timestamp"), "lifecyclestage history") or "", "history"
 
 
-def needs_history(record: dict[str, Any], order: dict[str, int]) -> bool:
+def needs_history(current_stage: str | None, evidence: Iterable[tuple[str, str, str]], order: dict[str, int]) -> bool:
     """True where the dates cannot tell the story: the current stage is below a stage the contact has a date for.
 
     The legacy "became a" dates are cleared on a move back, and the v2 dates keep only the latest entry,
     so only the history shows such a contact's path.
     """
-    current = order.get(record["properties"].get("lifecyclestage") or "")
+    current = order.get(current_stage or "")
     if current is None:
         return False
-    return any(order.get(stage, -1) > current for stage, _, evidence in stage_evidence(record)
-               if evidence != "history")
+    return any(order.get(stage, -1) > current for stage, _, kind in evidence if kind != "history")
 
 
 def company_row(record: Any) -> Row:

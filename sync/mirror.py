@@ -31,6 +31,9 @@ class Mirror:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.db = Database(self.path)
+        # Autocommit outside db.atomic(): a write made alone commits at once, and a page's atomic() block is a
+        # real transaction, never a savepoint inside an implicit one that commits who knows when.
+        self.db.conn.isolation_level = None
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA busy_timeout = 10000")
         self.db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable at each checkpoint, never corrupt
@@ -68,6 +71,19 @@ class Mirror:
         rows = self.db.execute("SELECT value FROM lifecycle_stages ORDER BY display_order, value").fetchall()
         return {value: rank for rank, (value,) in enumerate(rows)}
 
+    # -- writing rows ----------------------------------------------------------------------------
+
+    def upsert(self, table: str, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
+        """Insert or update rows that share one set of columns, in one ``executemany`` (the sync's hot path)."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+        action = f"UPDATE SET {updates}" if updates else "NOTHING"
+        self.db.conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+            f"ON CONFLICT ({', '.join(key)}) DO {action}", [tuple(row[c] for c in columns) for row in rows])
+
     # -- sync state ----------------------------------------------------------------------------
 
     def state(self, stream: str) -> dict[str, Any]:
@@ -82,7 +98,7 @@ class Mirror:
         unknown = set(fields) - set(STATE_FIELDS)
         if unknown:
             raise ValueError(f"unknown sync_state fields {sorted(unknown)}")
-        self.db["sync_state"].upsert({"stream": stream, **fields}, pk="stream")
+        self.upsert("sync_state", [{"stream": stream, **fields}], ("stream",))
 
     # -- quarantine ----------------------------------------------------------------------------
 

@@ -251,7 +251,12 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_initial]
+def _history_pending(db: Database) -> None:
+    """Contacts waiting for their lifecycle history, fetched 50 at a time across pages instead of per page."""
+    db.execute("CREATE TABLE history_pending (contact_id INTEGER PRIMARY KEY)")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_initial, _history_pending]
 VERSION = len(MIGRATIONS)
 
 

@@ -18,6 +18,7 @@ from .mapping import (
     deal_row,
     engagement_row,
     linked_ids,
+    needs_history,
     stage_evidence,
 )
 from .mirror import Mirror
@@ -56,7 +57,7 @@ class PageContext:
 
     currency: str | None = None
     full_pass: int | None = None  # set during a full read: rows seen get it, the unseen are deleted at the end
-    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # contact id -> lifecyclestage history
+    order: dict[str, int] = field(default_factory=dict)  # lifecycle stages in the portal's order
 
 
 @dataclass(frozen=True)
@@ -111,42 +112,53 @@ def with_links(records: list[dict[str, Any]], from_type: str, to_type: str,
 
 
 def write_page(mirror: Mirror, stream: ObjectStream, records: list[dict[str, Any]], ctx: PageContext) -> int:
-    """Store a page's records (in the caller's transaction); the number stored. Bad records go to quarantine."""
-    rows, good = [], []
+    """Store a page's records (in the caller's transaction); the number stored. Bad records go to quarantine.
+
+    Contacts whose stage dates cannot tell their path are queued in ``history_pending`` in the same
+    transaction; the job fetches their history 50 at a time.
+    """
+    rows, extras, pending = [], [], []
     for record in records:
         try:
             row = stream.to_row(record, ctx)
-            extras = _extras(stream, record, row, ctx)
+            more = _extras(stream, record, row)
         except BadRecord as e:
             mirror.quarantine(stream.name, record, str(e))
             continue
         if ctx.full_pass is not None:
             row["full_pass"] = ctx.full_pass
         rows.append(row)
-        good.append((record, row, extras))
+        extras += more
+        if stream.name == "contacts" and needs_history(
+                row["lifecyclestage"], [(e["stage"], e["entered_at"], e["evidence"]) for e in more], ctx.order):
+            pending.append({"contact_id": row["id"]})
     if not rows:
         return 0
-    db = mirror.db
-    db[stream.table].upsert_all(rows, pk=stream.key)
+    mirror.upsert(stream.table, rows, stream.key)
     ids = [row["id"] for row in rows]
     if stream.name == "contacts":
-        _replace(db, "contact_stage_history", "contact_id", ids,
-                 [e for _, _, extras in good for e in extras], keep_history=set(ctx.history))
-        _mark_merged(db, [row for _, row, _ in good])
+        _replace(mirror, "contact_stage_history", "contact_id", ids, extras, dates_only=True)
+        mirror.upsert("history_pending", pending, ("contact_id",))
+        _mark_merged(mirror.db, rows)
     elif stream.name == "deals":
-        _replace(db, "deal_contacts", "deal_id", ids, [e for _, _, extras in good for e in extras])
+        _replace(mirror, "deal_contacts", "deal_id", ids, extras)
     elif stream.table == "engagements":
-        _replace(db, "engagement_contacts", "engagement_id", ids, [e for _, _, extras in good for e in extras],
-                 scope=("type", stream.name[:-1]))
+        _replace(mirror, "engagement_contacts", "engagement_id", ids, extras, scope=("type", stream.name[:-1]))
     mirror.release(stream.name, ids)
     return len(rows)
 
 
-def _extras(stream: ObjectStream, record: dict[str, Any], row: Row, ctx: PageContext) -> list[Row]:
+def history_rows(contact_id: int, history: list[dict[str, Any]]) -> list[Row]:
+    """Stage evidence from a contact's lifecyclestage history (entries that clear the stage carry none)."""
+    record = {"properties": {}, "propertiesWithHistory": {"lifecyclestage": history}}
+    return [{"contact_id": contact_id, "stage": stage, "entered_at": at, "evidence": kind}
+            for stage, at, kind in stage_evidence(record)]
+
+
+def _extras(stream: ObjectStream, record: dict[str, Any], row: Row) -> list[Row]:
     if stream.name == "contacts":
-        evidence = dict(record, propertiesWithHistory={"lifecyclestage": ctx.history.get(str(row["id"]), [])})
         return [{"contact_id": row["id"], "stage": stage, "entered_at": at, "evidence": kind}
-                for stage, at, kind in stage_evidence(evidence)]
+                for stage, at, kind in stage_evidence(record)]
     if stream.name == "deals":
         return [{"deal_id": row["id"], "contact_id": c} for c in linked_ids(record, "contacts")]
     if stream.table == "engagements":
@@ -155,20 +167,17 @@ def _extras(stream: ObjectStream, record: dict[str, Any], row: Row, ctx: PageCon
     return []
 
 
-def _replace(db: Any, table: str, column: str, ids: list[int], rows: list[Row], *,
-             scope: tuple[str, str] | None = None, keep_history: set[str] | None = None) -> None:
-    """Replace the rows hanging off these records. Stage history fetched earlier stays unless refetched."""
-    marks = ",".join("?" * len(ids))
-    where, params = f"{column} IN ({marks})", list(ids)
+def _replace(mirror: Mirror, table: str, column: str, ids: list[int], rows: list[Row], *,
+             scope: tuple[str, str] | None = None, dates_only: bool = False) -> None:
+    """Replace the rows hanging off these records (for stage evidence: the dated part; history stays)."""
+    where, params = f"{column} IN ({','.join('?' * len(ids))})", list(ids)
     if scope:
         where, params = f"{where} AND {scope[0]} = ?", [*params, scope[1]]
-    if keep_history is not None:
-        refetched = [i for i in ids if str(i) in keep_history]
-        where = f"{where} AND (evidence != 'history' OR {column} IN ({','.join('?' * len(refetched)) or 'NULL'}))"
-        params += refetched
-    db.execute(f"DELETE FROM {table} WHERE {where}", params)
+    if dates_only:
+        where += " AND evidence != 'history'"
+    mirror.db.execute(f"DELETE FROM {table} WHERE {where}", params)
     if rows:
-        db[table].insert_all(rows, ignore=True)
+        mirror.upsert(table, rows, tuple(rows[0]))
 
 
 def _mark_merged(db: Any, rows: list[Row]) -> None:

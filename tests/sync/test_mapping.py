@@ -88,4 +88,5 @@ def test_stage_evidence_from_dates_and_history():
 def test_history_is_needed_only_where_a_date_stands_above_the_current_stage():
     moved_back = record(lifecyclestage="lead", hs_v2_date_entered_salesqualifiedlead="2026-02-01T00:00:00.000Z")
     forward = record(lifecyclestage="customer", hs_v2_date_entered_lead="2026-02-01T00:00:00.000Z")
-    assert needs_history(moved_back, ORDER) and not needs_history(forward, ORDER)
+    assert needs_history("lead", stage_evidence(moved_back), ORDER)
+    assert not needs_history("customer", stage_evidence(forward), ORDER)

@@ -41,15 +41,31 @@ def test_a_failed_migration_leaves_the_mirror_as_it_was(tmp_path, monkeypatch):
         db.execute("CREATE TABLE half_done (x)")
         raise RuntimeError("boom")
 
+    path = tmp_path / "m.db"
+    with Mirror(path):
+        pass
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, broken])
     monkeypatch.setattr(schema, "VERSION", len(schema.MIGRATIONS))
-    path = tmp_path / "m.db"
-    sqlite3.connect(path).execute("PRAGMA user_version = 1").connection.close()  # as the first worker left it
     db = Database(path)
     with pytest.raises(RuntimeError, match="boom"):
         schema.migrate(db)
     assert "half_done" not in db.table_names()
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == VERSION
+
+
+def test_an_older_mirror_is_migrated_forward_without_loss(tmp_path, monkeypatch):
+    import sync.schema as schema
+    path = tmp_path / "m.db"
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
+    monkeypatch.setattr(schema, "VERSION", 1)
+    with Mirror(path) as old:  # as the first release of the worker left it
+        old.db["contacts"].insert({"id": 7, "email": "kept@example.com", "properties": "{}"})
+        assert "history_pending" not in old.db.table_names()
+    monkeypatch.undo()
+    with Mirror(path) as new:
+        assert new.db.execute("PRAGMA user_version").fetchone()[0] == VERSION
+        assert "history_pending" in new.db.table_names()
+        assert new.db.execute("SELECT email FROM contacts WHERE id = 7").fetchone() == ("kept@example.com",)
 
 
 def test_the_portal_guard(tmp_path):
@@ -89,3 +105,18 @@ def test_one_writer_at_a_time(tmp_path):
                 pass
     with writer_lock(path):  # released
         pass
+
+
+def test_writes_commit_at_once_and_pages_are_real_transactions(tmp_path):
+    """A savepoint inside a forgotten implicit transaction would commit pages whenever; nothing may stay open."""
+    path = tmp_path / "m.db"
+    with Mirror(path) as mirror:
+        reader = sqlite3.connect(path)
+        mirror.save_state("contacts", phase="full")
+        mirror.quarantine("deals", {"id": "1"}, "why")
+        assert not mirror.db.conn.in_transaction
+        assert reader.execute("SELECT phase FROM sync_state").fetchone() == ("full",)
+        with mirror.db.atomic():
+            mirror.upsert("owners", [{"id": 1, "email": "a@b.c"}], ("id",))
+            assert reader.execute("SELECT count(*) FROM owners").fetchone() == (0,)
+        assert reader.execute("SELECT count(*) FROM owners").fetchone() == (1,)
