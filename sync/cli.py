@@ -89,6 +89,104 @@ def _progress() -> Progress | None:
     return show
 
 
+def _period_options(command: Any) -> Any:
+    for option in reversed([
+        click.option("--period", help="2026, 2026-Q1, 2026-03, 2026-W10 or 2026-03-05 (portal time zone)."),
+        click.option("--last", type=click.Choice(["day", "week", "month", "quarter", "year"]),
+                     help="The last complete period of this kind [default: month]."),
+        click.option("--as-of", "as_of", help="Count events up to this ISO instant [default: end of period]."),
+        click.option("--strict", is_flag=True, help="Count a stage only where the CRM recorded it."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _kpi_context(settings: Settings, period: str | None, last: str | None, as_of: str | None) -> tuple[Any, ...]:
+    from datetime import UTC, datetime
+
+    from kpi import Period
+    from kpi.periods import parse_iso
+
+    from .kpi_config import kpi_config
+    from .mirror import Mirror
+
+    if not settings.db.exists():
+        raise click.ClickException(f"{settings.db} does not exist yet: run smarketing sync first")
+    mirror = Mirror(settings.db)
+    config = kpi_config(settings, mirror)
+    now = datetime.now(UTC)
+    try:
+        chosen = Period.parse(period, config.time_zone) if period else \
+            Period.last_complete(last or "month", now, config.time_zone)
+        moment = parse_iso(as_of) if as_of else None
+    except ValueError as e:
+        mirror.close()
+        raise click.BadParameter(str(e)) from None
+    return mirror, config, chosen, moment, now
+
+
+@cli.command(name="kpi")
+@_period_options
+@click.option("--by", type=click.Choice(["source", "campaign", "owner", "pipeline"]), help="Segment by this.")
+@click.option("--kpi", "kpis", multiple=True, help="Only this KPI; repeat for several [default: all].")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.pass_obj
+def kpi_command(settings: Settings, period: str | None, last: str | None, as_of: str | None, strict: bool,
+                by: str | None, kpis: tuple[str, ...], fmt: str) -> None:
+    """Compute the sales-and-marketing KPIs from the mirror.
+
+    \b
+    Example:
+        smarketing kpi --period 2026-03 --by source --format json
+    """
+    from kpi import compute
+    from kpi.registry import specs
+
+    from . import kpi_report
+
+    mirror, config, chosen, moment, now = _kpi_context(settings, period, last, as_of)
+    with mirror:
+        try:
+            results = compute(mirror.db, config, chosen, as_of=moment, by=by, kpis=kpis, strict=strict, now=now)
+        except ValueError as e:
+            raise click.BadParameter(str(e)) from None
+    if fmt == "json":
+        click.echo(kpi_report.as_json(results))
+    elif fmt == "csv":
+        click.echo(kpi_report.as_csv(results), nl=False)
+    else:
+        mode = "strict" if strict else "implied pass-through"
+        click.echo(kpi_report.table(results, specs(), f"KPIs for {chosen} ({config.time_zone}, {mode})"))
+
+
+@cli.command(name="funnel")
+@_period_options
+@click.pass_obj
+def funnel_command(settings: Settings, period: str | None, last: str | None, as_of: str | None,
+                   strict: bool) -> None:
+    """Show how far the leads of a period got: stage counts and stage-to-stage conversion.
+
+    \b
+    Example:
+        smarketing funnel --period 2026-Q1
+    """
+    from kpi.funnel import cohort_counts, refresh
+    from kpi.periods import iso
+
+    from . import kpi_report
+
+    mirror, config, chosen, moment, now = _kpi_context(settings, period, last, as_of)
+    with mirror:
+        report = refresh(mirror.db, config)
+        p0, p1 = chosen.bounds
+        counts = cohort_counts(mirror.db, p0, p1, iso(moment or chosen.default_as_of(now)), strict)
+    click.echo(kpi_report.funnel_chart(counts, f"Leads of {chosen} and how far they got"
+                                       + (" (strict)" if strict else "")))
+    if report.unmapped:
+        click.echo(f"unmapped lifecycle stages counted as other: {', '.join(report.unmapped)} "
+                   "(map them with SMARKETING_STAGE_MAP)", err=True)
+
+
 @cli.command()
 def demo() -> None:
     """Run against the built-in sandbox portal; no token needed.

@@ -6,9 +6,12 @@ accepted; the token's value never appears in a message or a repr.
 
 from __future__ import annotations
 
+from datetime import date, time
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -76,6 +79,67 @@ def _streams(value: tuple[str, ...]) -> tuple[str, ...]:
     return value
 
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CANONICAL = ("subscriber", "lead", "mql", "sql", "opportunity", "customer", "evangelist", "other")
+
+
+def _time_zone(value: str | None) -> str | None:
+    if value:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not a time zone; use an IANA name such as Europe/Berlin") from None
+    return value or None
+
+
+def _weekdays(value: object) -> object:
+    """``mon-fri`` or ``mon,tue,thu``."""
+    if not isinstance(value, str):
+        return value
+    days: set[int] = set()
+    for part in value.lower().replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if first not in _DAYS or (last and last not in _DAYS):
+            raise ValueError("is not a list of weekdays; use mon-fri or mon,tue,wed")
+        a, b = _DAYS.index(first), _DAYS.index(last or first)
+        days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+    return frozenset(days)
+
+
+def _hours(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        raise ValueError("is not a span of hours; use 09:00-17:00") from None
+    if end <= start:
+        raise ValueError("must end after it starts, as in 09:00-17:00")
+    return start, end
+
+
+def _dates(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    try:
+        return frozenset(date.fromisoformat(v) for v in _names(value))
+    except ValueError:
+        raise ValueError("is not a list of dates; use 2026-12-24,2026-12-25") from None
+
+
+def _stage_map(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    mapping = {}
+    for item in _names(value):
+        portal, _, canonical = item.partition("=")
+        if not portal.strip() or canonical.strip() not in _CANONICAL:
+            raise ValueError("maps portal values to stages; use 1047290193=lead with a stage of "
+                             + ", ".join(_CANONICAL))
+        mapping[portal.strip()] = canonical.strip()
+    return mapping
+
+
 def _token(value: SecretStr | None) -> SecretStr | None:
     if value is not None and (not value.get_secret_value() or any(c.isspace() for c in value.get_secret_value())):
         raise ValueError("must be a non-empty token without spaces (a private-app token or service key)")
@@ -110,6 +174,36 @@ class Settings(BaseSettings):
                                         description="How far back of its cursor an incremental read starts.")
     full_reconcile_hours: float = Field(default=24.0, gt=0,
                                         description="Hours between full reads that catch permanent deletions.")
+    timezone: Annotated[str | None, AfterValidator(_time_zone)] = Field(
+        default=None, description="Time zone of periods and the SLA clock; default: the portal's.")
+    stage_map: Annotated[dict[str, str], NoDecode, BeforeValidator(_stage_map)] = Field(
+        default="", description="Portal lifecycle values to canonical stages, e.g. 1047290193=lead.")
+    working_days: Annotated[frozenset[int], NoDecode, BeforeValidator(_weekdays)] = Field(
+        default="mon-fri", description="Days the SLA clock runs.")
+    working_hours: Annotated[tuple[time, time], NoDecode, BeforeValidator(_hours)] = Field(
+        default="09:00-17:00", description="Hours the SLA clock runs.")
+    holidays: Annotated[frozenset[date], NoDecode, BeforeValidator(_dates)] = Field(
+        default="", description="Days the SLA clock stops, comma-separated dates.")
+    sla_first_followup_hours: Decimal = Field(default=Decimal(8), gt=0,
+                                              description="Working hours to the first follow-up of an MQL.")
+    sla_attempts: int = Field(default=5, ge=1, description="Follow-up attempts an MQL is owed within the window.")
+    sla_window_days: int = Field(default=14, ge=1, description="Days of the attempts window.")
+    mqls_per_rep_per_month: int = Field(default=100, ge=1, description="Marketing's hand-off target per rep.")
+    disqualified_lead_statuses: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names)] = Field(
+        default=("UNQUALIFIED",), description="Lead status values that mean sales rejected the lead.")
+    sales_cost_per_month: Decimal = Field(default=Decimal(0), ge=0, description="Sales cost per month, for CAC.")
+    gross_margin: Decimal = Field(default=Decimal(1), gt=0, le=1, description="Gross margin, for predictive CLV.")
+    monthly_goal: Decimal | None = Field(default=None, gt=0, description="Revenue goal per month.")
+    quota: Decimal | None = Field(default=None, gt=0, description="Revenue to plan for, for the reverse funnel.")
+    planning_window_months: int = Field(default=6, ge=1, le=36,
+                                        description="Full months of history the planning rates come from.")
+    pipelines: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names)] = Field(
+        default=(), description="Deal pipelines in scope, comma-separated; default all.")
+    internal_domains: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names)] = Field(
+        default=(), description="Email domains of contacts left out of the KPIs.")
+    maturity_days: int | None = Field(default=None, ge=1, description="Cohort maturity window W in days.")
+    customer_unit: Literal["company", "contact"] = Field(default="company", description="What one customer is.")
+    rep_team: str | None = Field(default=None, description="The owners' team that counts as sales reps.")
     log_level: Annotated[str, AfterValidator(_log_level)] = Field(default="INFO", description="Log level.")
 
 
