@@ -63,7 +63,12 @@ class KpiContext:
 
 
 def segment(by: str | None, value: Any) -> str:
-    return "all" if by is None else f"{by}={'UNASSIGNED' if value is None and by == 'owner' else value}"
+    """``all``, or ``DIMENSION=VALUE``; a missing owner is UNASSIGNED, any other missing value UNKNOWN."""
+    if by is None:
+        return "all"
+    if value is None or value == "":
+        value = "UNASSIGNED" if by == "owner" else "UNKNOWN"
+    return f"{by}={value}"
 
 
 KpiFunction = Callable[[KpiContext, str | None], list[KpiResult]]

@@ -7,8 +7,11 @@ are converted, never the data: the mirror stores UTC ISO-8601 text, which compar
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 KINDS = ("day", "week", "month", "quarter", "year")
@@ -131,3 +134,14 @@ class Period:
         if self.kind == "month":
             return f"{self.first:%Y-%m}"
         return f"{self.first:%Y-%m-%d}"
+
+
+def prorate_monthly(per_month: int | Decimal | Fraction, first: date, end: date) -> Fraction:
+    """A monthly amount over the days [first, end): each day carries 1/days-in-its-month of its month's amount."""
+    total, day, amount = Fraction(0), first, Fraction(per_month)
+    while day < end:
+        month_days = monthrange(day.year, day.month)[1]
+        month_end = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        total += amount * (min(end, month_end) - day).days / month_days
+        day = month_end
+    return total

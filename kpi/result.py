@@ -32,8 +32,17 @@ class KpiResult:
         if self.reason:
             out["reason"] = self.reason
         if self.details:
-            out["details"] = self.details
+            out["details"] = _plain(self.details)
         return out
+
+
+def _plain(value: Any) -> Any:
+    """Exact numbers nested in details, as JSON numbers."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return _json(value) if isinstance(value, Fraction | Decimal) else value
 
 
 def _json(value: Number | None) -> int | float | None:
@@ -60,8 +69,7 @@ def ratio(kpi: str, period: str, segment: str, numerator: Number, denominator: N
 
 
 def _divide(numerator: Number, denominator: Number) -> Number:
-    if isinstance(numerator, Decimal) or isinstance(denominator, Decimal):
-        return Fraction(Decimal(numerator)) / Fraction(Decimal(denominator))
+    """Exact for any mix of int, Fraction and Decimal."""
     return Fraction(numerator) / Fraction(denominator)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -37,9 +38,7 @@ def shown(result: KpiResult) -> str:
 
 
 def _plain(value: int | Fraction | Decimal) -> str:
-    if isinstance(value, Fraction) and value.denominator != 1:
-        return str(_decimal(value, 2))
-    return f"{int(value):,}" if value == int(value) else str(_decimal(value, 2))
+    return f"{int(value):,}" if value == int(value) else f"{_decimal(value, 2):,}"
 
 
 def table(results: Iterable[KpiResult], catalogue: dict[str, KpiSpec], title: str) -> str:
@@ -61,7 +60,9 @@ def table(results: Iterable[KpiResult], catalogue: dict[str, KpiSpec], title: st
         if len(label) > 44:
             lines.append(label)
             label = ""
-        lines.append(f"{label:<44} {value}"[:WIDTH])
+        wrapped = textwrap.wrap(value, WIDTH - 45) or [""]
+        lines.append(f"{label:<44} {wrapped[0]}")
+        lines += [f"{'':<44} {more}" for more in wrapped[1:]]
     return "\n".join(lines)
 
 

@@ -1,0 +1,217 @@
+"""Customers (definitions §2.E): lifetime value, retention, expansion share and engagement, per customer unit.
+
+The mirror keeps lifecycle history for contacts only, so a unit's customer state is read from its contacts:
+a contact is a customer at t when its latest stage entry before t is customer or evangelist (ties go to the
+customer entry), and a unit (the contact's primary company, else the contact; or always the contact when
+``customer_unit`` is ``contact``) is a customer while at least one of its contacts is. This is how HubSpot
+derives a company's stage from its contacts, and a unit churns when its last customer contact moves down or
+to ``other``. Instants are capped at as_of: later events do not count.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from . import registry
+from .context import KpiContext, segment
+from .deals import deal_facts
+from .funnel import stage_mapping
+from .periods import iso
+from .registry import KpiSpec
+from .result import KpiResult, ratio
+
+ENGAGED_DAYS = 90
+_UNIT = ("CASE WHEN :by_contact = 0 AND c.company_id IS NOT NULL THEN 'company:' || c.company_id "
+         "ELSE 'contact:' || c.id END")
+_CUSTOMERS_AT = f"""
+WITH latest AS (
+    SELECT h.contact_id, h.stage IN (SELECT value FROM json_each(:values)) AS customer,
+           ROW_NUMBER() OVER (PARTITION BY h.contact_id
+                              ORDER BY h.entered_at DESC, h.stage IN (SELECT value FROM json_each(:values)) DESC) AS rn
+    FROM contact_stage_history h JOIN contact_funnel cf ON cf.contact_id = h.contact_id
+    WHERE h.entered_at < :at
+      AND h.contact_id IN (SELECT contact_id FROM contact_stage_history
+                           WHERE stage IN (SELECT value FROM json_each(:values)))
+)
+SELECT DISTINCT {_UNIT} AS unit FROM latest l JOIN contacts c ON c.id = l.contact_id
+WHERE l.rn = 1 AND l.customer
+"""
+_ENGAGEMENTS = f"""
+WITH units AS (
+    SELECT cf.contact_id, {_UNIT} AS unit FROM contact_funnel cf JOIN contacts c ON c.id = cf.contact_id
+    WHERE {_UNIT} IN (SELECT value FROM json_each(:customers))
+),
+links AS (
+    SELECT u.unit, ec.type, ec.engagement_id AS id
+    FROM units u JOIN engagement_contacts ec ON ec.contact_id = u.contact_id
+    UNION
+    SELECT u.unit, e.type, e.id FROM units u JOIN engagements e ON e.contact_id = u.contact_id
+)
+SELECT l.unit, SUM(e.hs_timestamp >= :recent) AS recent, SUM(e.hs_timestamp >= :p0) AS in_period
+FROM links l JOIN engagements e ON e.type = l.type AND e.id = l.id
+WHERE e.archived = 0 AND e.type IN ('call', 'email', 'meeting') AND e.hs_timestamp < :at
+GROUP BY l.unit
+"""
+_DIMENSIONS = {"owner": "owner_id", "pipeline": "pipeline", "source": "source", "campaign": "campaign"}
+
+
+def _money(value: float) -> Decimal:
+    """The mirror's REAL as the decimal HubSpot sent."""
+    return Decimal(str(value))
+
+
+def _capped(ctx: KpiContext, moment: datetime) -> str:
+    return iso(min(moment, ctx.as_of))
+
+
+def customers_at(ctx: KpiContext, at: str) -> set[str]:
+    """Units with a contact in customer or evangelist just before ``at`` (mirror timestamp text)."""
+    mapping, _ = stage_mapping(ctx.db, ctx.config)
+    values = [value for value, stage in mapping.items() if stage in ("customer", "evangelist")]
+    rows = ctx.rows(_CUSTOMERS_AT, {"values": json.dumps(values), "at": at,
+                                    "by_contact": int(ctx.config.customer_unit == "contact")})
+    return {row["unit"] for row in rows}
+
+
+def clv(ctx: KpiContext, by: str | None) -> list[KpiResult]:
+    """E1, historical: mean over units of all their known won amounts up to as_of."""
+    deal_facts(ctx)
+    totals: dict[str, Decimal] = {}
+    unknown: dict[str, set[str]] = defaultdict(set)
+    no_closedate = 0
+    for row in ctx.rows("SELECT unit, amount, amount_excluded, closedate FROM deal_facts "
+                        "WHERE won = 1 AND (closedate IS NULL OR closedate < :as_of)"):
+        if row["closedate"] is None:
+            no_closedate += 1
+        elif row["amount"] is None:
+            unknown[row["unit"]].add(row["amount_excluded"] or "no_amount")
+        else:
+            totals[row["unit"]] = totals.get(row["unit"], Decimal(0)) + _money(row["amount"])
+    excluded: dict[str, int] = defaultdict(int)
+    for unit, reasons in unknown.items():
+        if unit not in totals:  # a unit whose every won amount is unknown
+            excluded["currency" if reasons == {"currency"} else "no_amount"] += 1
+    if no_closedate:
+        excluded["no_closedate"] = no_closedate
+    return [ratio("clv", ctx.label, "all", sum(totals.values(), Decimal(0)), len(totals), ctx.as_of_iso,
+                  unit="money", excluded=dict(excluded), empty="no customer unit with a known won amount",
+                  method="historical")]
+
+
+def ltv_to_cac(ctx: KpiContext, by: str | None) -> list[KpiResult]:
+    """E1 / D3; CAC comes from the registry, so this module does not depend on the costs module's internals."""
+    value = clv(ctx, None)[0]
+    cac = registry.specs()["cac"].function(ctx, None)[0]
+    if value.value is None or cac.value is None:
+        missing = "CLV" if value.value is None else "CAC"
+        return [KpiResult("ltv_to_cac", ctx.label, "all", None, value.value, cac.value, ctx.as_of_iso,
+                          value.excluded, f"{missing} is null", "rate", {"method": "historical"})]
+    return [ratio("ltv_to_cac", ctx.label, "all", Fraction(value.value), Fraction(cac.value), ctx.as_of_iso,
+                  excluded=value.excluded, empty="CAC is 0", method="historical")]
+
+
+def retention_rate(ctx: KpiContext, by: str | None) -> list[KpiResult]:
+    """E2: customers at p0 that are customers again at p1 (or as_of, if earlier)."""
+    start = customers_at(ctx, _capped(ctx, ctx.period.start_utc))
+    end = customers_at(ctx, _capped(ctx, ctx.period.end_utc))
+    return [ratio("retention_rate", ctx.label, "all", len(start & end), len(start), ctx.as_of_iso,
+                  empty="no customer at the start of the period")]
+
+
+@dataclass
+class _Won:
+    """Won deals closed in P of one segment: counts, known sums, and why amounts were left out."""
+
+    deals: int = 0
+    expansion_deals: int = 0
+    revenue: Decimal = Decimal(0)
+    expansion_revenue: Decimal = Decimal(0)
+    excluded: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def _won(ctx: KpiContext, by: str | None) -> dict[str, _Won]:
+    def build() -> dict[str, _Won]:
+        deal_facts(ctx)
+        column = _DIMENSIONS[by] if by else "NULL"
+        groups: dict[str, _Won] = {} if by else {"all": _Won()}
+        for row in ctx.rows(f"SELECT {column} AS value, kind, amount, amount_excluded, closedate FROM deal_facts "
+                            "WHERE won = 1 AND (closedate IS NULL OR (closedate >= :p0 AND closedate < :p1 "
+                            "AND closedate < :as_of))"):
+            group = groups.setdefault(segment(by, row["value"]), _Won())
+            if row["closedate"] is None:
+                group.excluded["no_closedate"] += 1
+                continue
+            expansion = row["kind"] == "expansion"
+            group.deals += 1
+            group.expansion_deals += expansion
+            if row["amount"] is None:
+                group.excluded[row["amount_excluded"] or "no_amount"] += 1
+            else:
+                group.revenue += _money(row["amount"])
+                if expansion:
+                    group.expansion_revenue += _money(row["amount"])
+        return dict(sorted(groups.items()))
+    return ctx.cached(f"customers.won:{ctx.label}:{ctx.as_of_iso}:{by}", build)
+
+
+def upsell_revenue_share(ctx: KpiContext, by: str | None) -> list[KpiResult]:
+    """E3: expansion share of the known won amounts closed in P."""
+    return [ratio("upsell_revenue_share", ctx.label, seg, won.expansion_revenue, won.revenue, ctx.as_of_iso,
+                  excluded=dict(won.excluded), empty="no known won amount in the period")
+            for seg, won in _won(ctx, by).items()]
+
+
+def upsell_deal_share(ctx: KpiContext, by: str | None) -> list[KpiResult]:
+    """E3: expansion share of the won deals closed in P, amounts known or not."""
+    return [ratio("upsell_deal_share", ctx.label, seg, won.expansion_deals, won.deals, ctx.as_of_iso,
+                  excluded={k: n for k, n in won.excluded.items() if k == "no_closedate"},
+                  empty="no won deal in the period")
+            for seg, won in _won(ctx, by).items()]
+
+
+def _engagement(ctx: KpiContext) -> tuple[int, int, int]:
+    """(customer units at p1, those engaged in the 90 days before, their engagements in P)."""
+    return ctx.cached(f"customers.engagement:{ctx.label}:{ctx.as_of_iso}", lambda: _count_engagements(ctx))
+
+
+def _count_engagements(ctx: KpiContext) -> tuple[int, int, int]:
+    at = ctx.period.end_utc
+    customers = customers_at(ctx, _capped(ctx, at))
+    rows = ctx.rows(_ENGAGEMENTS, {"customers": json.dumps(sorted(customers)), "at": _capped(ctx, at),
+                                   "recent": iso(min(at, ctx.as_of) - timedelta(days=ENGAGED_DAYS)),
+                                   "by_contact": int(ctx.config.customer_unit == "contact")})
+    return len(customers), sum(row["recent"] > 0 for row in rows), sum(row["in_period"] for row in rows)
+
+
+def customer_engagement_rate(ctx: KpiContext, by: str | None) -> list[KpiResult]:
+    """E4: share of the customers at p1 with at least one call, email or meeting in the 90 days before."""
+    customers, engaged, _ = _engagement(ctx)
+    return [ratio("customer_engagement_rate", ctx.label, "all", engaged, customers, ctx.as_of_iso,
+                  empty="no customer at the end of the period", days=ENGAGED_DAYS)]
+
+
+def engagements_per_customer(ctx: KpiContext, by: str | None) -> list[KpiResult]:
+    """E4: calls, emails and meetings in P with the customers at p1, per customer."""
+    customers, _, engagements = _engagement(ctx)
+    return [ratio("engagements_per_customer", ctx.label, "all", engagements, customers, ctx.as_of_iso,
+                  unit="count", empty="no customer at the end of the period")]
+
+
+KPIS = [
+    KpiSpec("clv", "customers", clv, (), "Customer lifetime value (historical)"),
+    KpiSpec("ltv_to_cac", "customers", ltv_to_cac, (), "Lifetime value to customer acquisition cost"),
+    KpiSpec("retention_rate", "customers", retention_rate, (), "Customer retention"),
+    KpiSpec("upsell_revenue_share", "customers", upsell_revenue_share, tuple(_DIMENSIONS),
+            "Expansion share of won revenue"),
+    KpiSpec("upsell_deal_share", "customers", upsell_deal_share, tuple(_DIMENSIONS),
+            "Expansion share of won deals"),
+    KpiSpec("customer_engagement_rate", "customers", customer_engagement_rate, (),
+            "Share of customers engaged in the last 90 days"),
+    KpiSpec("engagements_per_customer", "customers", engagements_per_customer, (),
+            "Engagements per customer in the period"),
+]
