@@ -46,11 +46,11 @@ def deal_facts(ctx: KpiContext) -> str:
         if ctx.config.pipelines:
             marks = ",".join("?" * len(ctx.config.pipelines))
             db.execute(f"DELETE FROM temp.deal_facts WHERE pipeline NOT IN ({marks})", sorted(ctx.config.pipelines))
+        db.execute("CREATE INDEX temp.deal_facts_close ON deal_facts (closedate)")
+        db.execute("CREATE INDEX temp.deal_facts_unit ON deal_facts (unit, won, closedate)")  # before the lookup
         db.execute("""UPDATE temp.deal_facts SET kind = 'expansion'
                       WHERE dealtype = 'existingbusiness'
                          OR EXISTS (SELECT 1 FROM temp.deal_facts w WHERE w.unit = deal_facts.unit AND w.won = 1
                                     AND w.closedate IS NOT NULL AND w.closedate < deal_facts.createdate)""")
-        db.execute("CREATE INDEX temp.deal_facts_close ON deal_facts (closedate)")
-        db.execute("CREATE INDEX temp.deal_facts_unit ON deal_facts (unit)")
         return "deal_facts"
     return ctx.cached("deal_facts", build)
