@@ -44,11 +44,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_sandbox(contacts: int, seed: int) -> tuple[subprocess.Popen[bytes], str, float]:
+def start_sandbox(*options: str) -> tuple[subprocess.Popen[bytes], str, float]:
+    """``smarketing sandbox OPTIONS`` as its own process on a free port; (process, URL, seconds to first answer)."""
     port = free_port()
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "sync", "sandbox", "--port", str(port),
-                                "--contacts", str(contacts), "--seed", str(seed)],
+    process = subprocess.Popen([sys.executable, "-m", "sync", "sandbox", "--port", str(port), *options],
                                env={**os.environ, "PYTHONUNBUFFERED": "1"}, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     while True:
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--passes", type=int, default=2, help="passes over all pages; the best is reported")
     args = parser.parse_args(argv)
-    process, url, startup = start_sandbox(args.contacts, args.seed)
+    process, url, startup = start_sandbox("--contacts", str(args.contacts), "--seed", str(args.seed))
     try:
         raw = min((walk_raw(url) for _ in range(args.passes)), key=lambda r: r[2])
         plain = min((walk_pages(url, history=False) for _ in range(args.passes)), key=lambda r: r[2])

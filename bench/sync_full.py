@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 
-from bench.sandbox_pages import RESULTS, free_port
+from bench.sandbox_pages import RESULTS, start_sandbox
 from sandbox import DEFAULT_TOKEN
 
 TABLES = ("contacts", "deals", "companies", "engagements")
@@ -38,23 +38,6 @@ pid = os.posix_spawn(sys.executable, [sys.executable, *sys.argv[1:]], os.environ
 _, status, usage = os.wait4(pid, 0)
 print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
 """
-
-
-def start_sandbox(contacts: int, deals: int, seed: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "sync", "sandbox", "--port", str(port), "--contacts",
-                                str(contacts), "--deals", str(deals), "--seed", str(seed)],
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"}, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    while True:
-        try:
-            requests.get(f"{url}/account-info/v3/details", timeout=1,
-                         headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}).raise_for_status()
-            return process, url
-        except requests.ConnectionError:
-            if process.poll() is not None:
-                raise SystemExit(f"the sandbox exited with status {process.returncode}") from None
-            time.sleep(0.1)
 
 
 def run_sync(url: str, folder: Path) -> tuple[float, int]:
@@ -74,7 +57,7 @@ def run_sync(url: str, folder: Path) -> tuple[float, int]:
 
 
 def measure(contacts: int, deals: int, seed: int) -> dict[str, Any]:
-    sandbox, url = start_sandbox(contacts, deals, seed)
+    sandbox, url, _ = start_sandbox("--contacts", str(contacts), "--deals", str(deals), "--seed", str(seed))
     try:
         requests.post(f"{url}/_sandbox/stats/reset", timeout=10).raise_for_status()
         with tempfile.TemporaryDirectory(prefix="sync-full-") as folder:
