@@ -1,23 +1,33 @@
 """``smarketing demo``: the worker's cycle against the built-in sandbox portal, no token needed.
 
 It starts the sandbox in-process, syncs it into a mirror (a temporary file unless a path is given),
-syncs again to show what a run with nothing changed costs, and describes the mirror. Later issues add
-the funnel, the KPIs and the write-back to the same cycle.
+syncs again to show what a run with nothing changed costs, describes the mirror, and shows the funnel
+and headline KPIs of the portal's year. Later issues add the write-back to the same cycle.
 """
 
 from __future__ import annotations
 
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from connector import HubSpotClient
+from kpi import KpiConfig, Period, compute
+from kpi.funnel import cohort_counts
+from kpi.periods import iso
 from sandbox import SandboxServer, build_portal
 
+from . import kpi_report
 from .jobs import SyncJob, SyncOptions, SyncResult
 from .mirror import Mirror
 
 # The sandbox indexes writes at once: no search lag to wait out, no clock skew to cover.
 DEMO_OPTIONS = SyncOptions(search_lag_seconds=0.0, overlap_seconds=0.0)
+# The built-in portal's custom stage, mapped as SMARKETING_STAGE_MAP would map it.
+DEMO_STAGE_MAP = {"1047290193": "lead"}
+DEMO_PERIOD = "2026"
+HEADLINE_KPIS = ("new_leads", "mql_to_sql_rate", "lead_to_customer_rate", "win_rate", "revenue", "avg_deal_size",
+                 "cost_per_lead", "cac", "sla_first_followup_rate")
 
 
 def run_demo(db_path: Path | None = None) -> str:
@@ -34,6 +44,8 @@ def run_demo(db_path: Path | None = None) -> str:
                 f"  second sync  nothing changed: {second.requests} API requests "
                 "(two per object stream, one per reference stream)",
                 *describe(mirror),
+                "",
+                *headline(mirror),
             ])
 
 
@@ -73,3 +85,18 @@ def describe(mirror: Mirror) -> list[str]:
         f"  stage dates  {one('SELECT count(*) FROM contact_stage_history')} stage entries kept as evidence; "
         f"{one('SELECT count(*) FROM quarantine')} records in quarantine",
     ]
+
+
+def headline(mirror: Mirror) -> list[str]:
+    """The funnel and a few KPIs of the portal's year, as ``smarketing funnel`` and ``smarketing kpi`` show them."""
+    config = KpiConfig(time_zone=mirror.meta("time_zone") or "UTC", currency=mirror.meta("currency"),
+                       stage_map=DEMO_STAGE_MAP)
+    period = Period.parse(DEMO_PERIOD, config.time_zone)
+    now = datetime.now(UTC)
+    results = compute(mirror.db, config, period, kpis=HEADLINE_KPIS, now=now)
+    p0, p1 = period.bounds
+    counts = cohort_counts(mirror.db, p0, p1, iso(period.default_as_of(now)))
+    lines = kpi_report.funnel_chart(counts, f"Funnel: the leads of {period} and how far they got").splitlines()
+    lines += ["", f"Headline KPIs for {period} (smarketing kpi --period {period} shows them all):"]
+    lines += [f"  {r.kpi:<28} {kpi_report.shown(r)}" for r in results]
+    return lines

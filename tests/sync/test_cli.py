@@ -48,6 +48,8 @@ def test_demo_reads_the_default_portal_through_the_api():
     live = sum(1 for c in contacts if not c["archived"])
     assert f"contacts     {live} live, {len(contacts) - live} archived" in result.output
     assert "second sync  nothing changed: 19 API requests" in result.output
+    assert "Funnel: the leads of 2026" in result.output
+    assert "lead_to_customer_rate" in result.output and "sla_first_followup_rate" in result.output
     deals = json.loads((DEFAULT_PORTAL_DIR / "deals.json").read_text())
     won = sum(1 for d in deals if d["properties"].get("hs_is_closed_won") == "true")
     assert f"{won} won" in result.output
