@@ -187,6 +187,56 @@ def funnel_command(settings: Settings, period: str | None, last: str | None, as_
                    "(map them with SMARKETING_STAGE_MAP)", err=True)
 
 
+@cli.command(name="push")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; send nothing.")
+@click.pass_obj
+def push_command(settings: Settings, dry_run: bool) -> None:
+    """Write the funnel stages, SLA status and deal attribution into the CRM, sending only what changed.
+
+    \b
+    Example:
+        smarketing push --dry-run
+    """
+    from connector import AuthError, CRMError
+
+    from .crm import client_from_settings
+    from .kpi_config import kpi_config
+    from .lock import MirrorBusy, writer_lock
+    from .mirror import Mirror
+    from .writeback import Pusher
+
+    mode = "dry-run" if dry_run else settings.writeback
+    if mode == "off":
+        click.echo("write-back is off (SMARKETING_WRITEBACK=off): nothing sent")
+        return
+    if not settings.db.exists():
+        raise click.ClickException(f"{settings.db} does not exist yet: run smarketing sync first")
+    try:
+        with writer_lock(settings.db), Mirror(settings.db) as mirror:
+            client = None if mode == "dry-run" else client_from_settings(
+                settings, time_zone=mirror.meta("time_zone") or "UTC")
+            result = Pusher(client, mirror, kpi_config(settings, mirror), prefix=settings.property_prefix,
+                            group=settings.property_group,
+                            max_attempts=settings.writeback_max_attempts).push(dry_run=mode == "dry-run")
+    except SettingsError as e:
+        _fail_settings(e)
+    except AuthError as e:
+        click.echo(f"SMARKETING_HUBSPOT_TOKEN: the CRM refused the token ({e})", err=True)
+        sys.exit(2)
+    except (MirrorBusy, CRMError) as e:
+        raise click.ClickException(str(e)) from None
+    if mode == "dry-run":
+        click.echo(f"dry run: {sum(result.wanted.values())} values would be written "
+                   f"({', '.join(f'{k} {v}' for k, v in result.wanted.items()) or 'none'})")
+        for prop, examples in sorted(result.examples.items()):
+            click.echo(f"  {prop}: " + ", ".join(f"{i}={v!r}" for i, v in examples))
+        return
+    click.echo(f"pushed {result.written} records in {result.batches} batch calls"
+               + (f"; {result.failed} failed (retried later)" if result.failed else "")
+               + (f"; {result.dead} parked as dead" if result.dead else "")
+               + (f"; {result.dropped} gone from the CRM" if result.dropped else ""))
+
+
 @cli.command()
 def demo() -> None:
     """Run against the built-in sandbox portal; no token needed.

@@ -256,7 +256,25 @@ def _history_pending(db: Database) -> None:
     db.execute("CREATE TABLE history_pending (contact_id INTEGER PRIMARY KEY)")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_initial, _history_pending]
+def _writeback_outbox(db: Database) -> None:
+    """What the worker wants in the CRM and what it last confirmed written, per (object, id, property)."""
+    db.execute("""CREATE TABLE writeback_outbox (
+        object_type TEXT NOT NULL,        -- contacts | deals
+        object_id TEXT NOT NULL,
+        property TEXT NOT NULL,           -- the worker's own property (its prefix)
+        wanted TEXT,                      -- NULL clears the value
+        written TEXT,                     -- the value last confirmed written
+        confirmed INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL,              -- pending | ok | dead
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        next_attempt_at TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (object_type, object_id, property))""")
+    db.execute("CREATE INDEX writeback_outbox_state ON writeback_outbox (state)")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_initial, _history_pending, _writeback_outbox]
 VERSION = len(MIGRATIONS)
 
 

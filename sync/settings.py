@@ -140,6 +140,12 @@ def _stage_map(value: object) -> object:
     return mapping
 
 
+def _prefix(value: str) -> str:
+    if not value or not value.replace("_", "a").isalnum() or not value.islower():
+        raise ValueError("is not a property prefix; use lower-case letters, digits and _, such as smk_")
+    return value
+
+
 def _token(value: SecretStr | None) -> SecretStr | None:
     if value is not None and (not value.get_secret_value() or any(c.isspace() for c in value.get_secret_value())):
         raise ValueError("must be a non-empty token without spaces (a private-app token or service key)")
@@ -204,6 +210,11 @@ class Settings(BaseSettings):
     maturity_days: int | None = Field(default=None, ge=1, description="Cohort maturity window W in days.")
     customer_unit: Literal["company", "contact"] = Field(default="company", description="What one customer is.")
     rep_team: str | None = Field(default=None, description="The owners' team that counts as sales reps.")
+    writeback: Literal["on", "dry-run", "off"] = Field(default="on", description="Write results into the CRM.")
+    property_prefix: Annotated[str, AfterValidator(_prefix)] = Field(
+        default="smk_", description="Prefix of the worker's own CRM properties.")
+    property_group: str = Field(default="smarketing", min_length=1, description="CRM property group of them.")
+    writeback_max_attempts: int = Field(default=5, ge=1, description="Tries before a failed write is parked.")
     log_level: Annotated[str, AfterValidator(_log_level)] = Field(default="INFO", description="Log level.")
 
 

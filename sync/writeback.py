@@ -1,0 +1,208 @@
+"""``smarketing push``: the worker's values written into the CRM, diffed through a durable outbox.
+
+The outbox (``writeback_outbox``) holds, for every (object, id, property), the value wanted and the
+value last confirmed written. A push brings the wanted values up to date from the mirror, sends only
+what differs (100 inputs a call), and records every input's outcome in the same transaction as its
+batch: a push killed mid-way re-sends at most the batch in flight, a second push with nothing changed
+sends nothing. Failed inputs are retried on later pushes with a growing delay, then parked as dead.
+Only the worker's own properties (its prefix, in its own group) are ever sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from connector import CRMClient, WriteOutcome
+from kpi import KpiConfig, Period
+from kpi.context import KpiContext
+from kpi.funnel import CANONICAL, refresh
+from kpi.periods import iso
+from kpi.planning import MonthWindow
+from kpi.wanted import CONTACT_FIELDS, DEAL_FIELDS, SLA_STATUSES, contact_values, deal_values
+
+from .mirror import Mirror, utc_now
+
+log = logging.getLogger("smarketing.writeback")
+
+BATCH = 100
+SLA_LOOKBACK_MONTHS = 12  # the SLA status of hand-offs older than this is not_applicable
+
+
+def definitions(prefix: str, group: str) -> dict[str, list[dict[str, object]]]:
+    """The worker's own CRM properties, per object type."""
+    def prop(name: str, label: str, kind: str, options: Iterable[str] = ()) -> dict[str, object]:
+        field_type = {"string": "text", "number": "number", "datetime": "date", "enumeration": "select"}[kind]
+        body: dict[str, object] = {"name": f"{prefix}{name}", "label": f"smarketing: {label}", "type": kind,
+                                   "fieldType": field_type, "groupName": group,
+                                   "description": "Written by smarketing-sync; edits are overwritten."}
+        if options:
+            body["options"] = [{"label": o.replace("_", " "), "value": o, "displayOrder": i}
+                               for i, o in enumerate(options)]
+        return body
+
+    return {
+        "contacts": [prop("funnel_stage", "funnel stage", "enumeration", CANONICAL),
+                     prop("stage_entered_at", "entered stage at", "datetime"),
+                     prop("source_bucket", "first-touch source", "string"),
+                     prop("sla_status", "follow-up SLA", "enumeration", SLA_STATUSES),
+                     prop("first_followup_hours", "first follow-up (working hours)", "number"),
+                     prop("followup_attempts", "follow-up attempts", "number"),
+                     prop("duplicate_of", "duplicate of", "string")],
+        "deals": [prop("lead_source", "lead source", "string"), prop("campaign", "campaign", "string"),
+                  prop("days_to_close", "days to close", "number"),
+                  prop("deal_kind", "deal kind", "enumeration", ("new_business", "expansion"))],
+    }
+
+
+@dataclass
+class PushResult:
+    wanted: Counter[str] = field(default_factory=Counter)  # object type -> values that differ from the CRM
+    sent: int = 0  # inputs sent
+    written: int = 0
+    failed: int = 0
+    dead: int = 0
+    dropped: int = 0  # records gone from the CRM
+    batches: int = 0
+    schema_differences: list[tuple[str, str, object, object]] = field(default_factory=list)
+    examples: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # property -> (id, value)
+
+
+class Pusher:
+    def __init__(self, client: CRMClient | None, mirror: Mirror, config: KpiConfig, *, prefix: str = "smk_",
+                 group: str = "smarketing", max_attempts: int = 5, now: datetime | None = None) -> None:
+        self.client, self.mirror, self.config = client, mirror, config
+        self.prefix, self.group, self.max_attempts = prefix, group, max_attempts
+        self.now = now or datetime.now(UTC)
+
+    # -- wanted values -----------------------------------------------------------------------------
+
+    def plan(self) -> None:
+        """Bring the outbox's wanted values up to date from the mirror (funnel and KPIs refreshed first)."""
+        refresh(self.mirror.db, self.config)
+        zone = self.config.time_zone
+        last = Period.containing("month", self.now.astimezone(UTC).date(), zone)
+        first = last
+        for _ in range(SLA_LOOKBACK_MONTHS - 1):
+            first = first.previous()
+        window = MonthWindow("window", first.first, zone, stop=last.end)
+        ctx = KpiContext(self.mirror.db, self.config, window, self.now)
+        db = self.mirror.db
+        with db.atomic():
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (object_type TEXT, object_id TEXT, property TEXT, "
+                       "value TEXT, PRIMARY KEY (object_type, object_id, property))")
+            db.execute("DELETE FROM temp.wanted")
+            for object_type, values, fields in (("contacts", contact_values(ctx), CONTACT_FIELDS),
+                                                ("deals", deal_values(ctx), DEAL_FIELDS)):
+                db.conn.executemany("INSERT INTO temp.wanted VALUES (?, ?, ?, ?)",
+                                    self._rows(object_type, values, fields))
+            gone = db.execute("SELECT count(DISTINCT object_type || ':' || object_id) FROM writeback_outbox o "
+                              "WHERE NOT EXISTS (SELECT 1 FROM temp.wanted w WHERE w.object_type = o.object_type "
+                              "AND w.object_id = o.object_id AND w.property = o.property)").fetchone()[0]
+            if gone:
+                log.info("dropping %d records from the outbox: deleted, merged or archived in the CRM", gone)
+            db.execute("DELETE FROM writeback_outbox WHERE NOT EXISTS (SELECT 1 FROM temp.wanted w WHERE "
+                       "w.object_type = writeback_outbox.object_type AND w.object_id = writeback_outbox.object_id "
+                       "AND w.property = writeback_outbox.property)")
+            db.execute("""INSERT INTO writeback_outbox (object_type, object_id, property, wanted, state, attempts,
+                                                          updated_at)
+                          SELECT object_type, object_id, property, value, 'pending', 0, :now FROM temp.wanted w
+                          WHERE true
+                          ON CONFLICT (object_type, object_id, property) DO UPDATE SET
+                              wanted = excluded.wanted, state = 'pending', attempts = 0, last_error = NULL,
+                              next_attempt_at = NULL, updated_at = excluded.updated_at
+                          WHERE writeback_outbox.wanted IS NOT excluded.wanted""", {"now": utc_now()})
+
+    def _rows(self, object_type: str, values: Iterator[tuple[int, dict[str, str | None]]],
+              fields: tuple[str, ...]) -> Iterator[tuple[str, str, str, str | None]]:
+        for object_id, wanted in values:
+            for name in fields:
+                yield object_type, str(object_id), f"{self.prefix}{name}", wanted.get(name)
+
+    def pending(self) -> list[tuple[str, str, str, str | None]]:
+        """(object type, id, property, value) that differ from what the CRM was last confirmed to hold."""
+        return self.mirror.db.execute(
+            "SELECT object_type, object_id, property, wanted FROM writeback_outbox "
+            "WHERE state = 'pending' AND (confirmed = 0 OR written IS NOT wanted) "
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
+            "ORDER BY object_type, CAST(object_id AS INTEGER), property", [iso(self.now)]).fetchall()
+
+    # -- sending -----------------------------------------------------------------------------------
+
+    def ensure_schema(self, result: PushResult) -> None:
+        """Read first, create what is missing; a property that differs is reported, never changed."""
+        assert self.client is not None
+        for object_type, wanted in definitions(self.prefix, self.group).items():
+            for report in (self.client.ensure_property_group(object_type, self.group, "smarketing-sync"),
+                           self.client.ensure_properties(object_type, wanted)):
+                result.schema_differences += report.differing
+        for name, key, want, have in result.schema_differences:
+            log.warning("CRM property %s differs from what the worker wants: %s is %r, not %r; left as it is",
+                        name, key, have, want)
+
+    def push(self, *, dry_run: bool = False) -> PushResult:
+        result = PushResult()
+        if not dry_run:
+            self.ensure_schema(result)
+        self.plan()
+        todo = self.pending()
+        for object_type, object_id, prop, value in todo:
+            result.wanted[object_type] += 1
+            examples = result.examples.setdefault(prop, [])
+            if len(examples) < 3:
+                examples.append((object_id, value))
+        if dry_run:
+            return result
+        by_record: dict[tuple[str, str], dict[str, str | None]] = defaultdict(dict)
+        for object_type, object_id, prop, value in todo:
+            by_record[(object_type, object_id)][prop] = value
+        for object_type in ("contacts", "deals"):
+            inputs = [(object_id, props) for (kind, object_id), props in by_record.items() if kind == object_type]
+            for start in range(0, len(inputs), BATCH):
+                self._send(object_type, inputs[start:start + BATCH], result)
+        return result
+
+    def _send(self, object_type: str, inputs: list[tuple[str, dict[str, str | None]]], result: PushResult) -> None:
+        assert self.client is not None
+        for _, props in inputs:  # ownership: nothing but the worker's own properties ever leaves
+            foreign = [p for p in props if not p.startswith(self.prefix)]
+            if foreign:
+                raise AssertionError(f"refusing to write properties the worker does not own: {foreign}")
+        outcomes = self.client.batch_update(object_type, inputs)
+        result.batches += 1
+        result.sent += len(inputs)
+        db, now = self.mirror.db, utc_now()
+        with db.atomic():
+            for (object_id, props), outcome in zip(inputs, outcomes, strict=True):
+                self._record(object_type, object_id, props, outcome, now, result)
+
+    def _record(self, object_type: str, object_id: str, props: dict[str, str | None], outcome: WriteOutcome,
+                now: str, result: PushResult) -> None:
+        db = self.mirror.db
+        keys = [object_type, object_id]
+        marks = ",".join("?" * len(props))
+        if outcome.ok:
+            db.execute(f"UPDATE writeback_outbox SET written = wanted, confirmed = 1, state = 'ok', attempts = 0, "
+                       f"last_error = NULL, next_attempt_at = NULL, updated_at = ? WHERE object_type = ? AND "
+                       f"object_id = ? AND property IN ({marks})", [now, *keys, *props])
+            result.written += 1
+            return
+        if outcome.category == "OBJECT_NOT_FOUND":
+            log.info("%s %s is gone from the CRM (deleted or merged): dropped from the outbox", object_type, object_id)
+            db.execute("DELETE FROM writeback_outbox WHERE object_type = ? AND object_id = ?", keys)
+            result.dropped += 1
+            return
+        result.failed += 1
+        attempts = db.execute("SELECT max(attempts) FROM writeback_outbox WHERE object_type = ? AND object_id = ?",
+                              keys).fetchone()[0] + 1
+        dead = attempts >= self.max_attempts
+        result.dead += int(dead)
+        retry_at = iso(self.now + timedelta(minutes=2 ** attempts))
+        db.execute(f"UPDATE writeback_outbox SET attempts = ?, state = ?, last_error = ?, next_attempt_at = ?, "
+                   f"updated_at = ? WHERE object_type = ? AND object_id = ? AND property IN ({marks})",
+                   [attempts, "dead" if dead else "pending", f"{outcome.category}: {outcome.message}",
+                    None if dead else retry_at, now, *keys, *props])
+

@@ -1,0 +1,120 @@
+"""smarketing push against the sandbox: values land in the CRM, diffed, batched, retried, and only our own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from connector import HubSpotClient
+from kpi import KpiConfig
+from sandbox import build_portal
+from sync.mirror import Mirror
+from sync.writeback import Pusher
+from tests.sync.helpers import run_sync
+
+CONFIG = KpiConfig(time_zone="America/New_York", currency="USD", stage_map={"1047290193": "lead"})
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+WRITES = ("POST /crm/v3/objects/{objectType}/batch/update", "POST /crm/v3/properties/{objectType}",
+          "POST /crm/v3/properties/{objectType}/groups")
+
+
+@pytest.fixture
+def api(serve):
+    return serve(build_portal())
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    with Mirror(tmp_path / "m.db") as m:
+        yield m
+
+
+def push(api, mirror, now=NOW, **options):
+    client = HubSpotClient(api.server.token, api.url)
+    return Pusher(client, mirror, CONFIG, now=now, **options).push()
+
+
+def reset(api):
+    requests.post(api.url + "/_sandbox/stats/reset", timeout=5)
+
+
+def writes(api):
+    routes = api.stats()["requests_by_route"]
+    return {route: n for route, n in routes.items() if route in WRITES}
+
+
+def test_push_writes_our_values_and_a_second_push_writes_nothing(api, mirror):
+    run_sync(api, mirror)
+    result = push(api, mirror)
+    assert result.written == 59 + 24 and result.failed == 0
+    contact = api("GET", "/crm/v3/objects/contacts/144", params={
+        "properties": "smk_funnel_stage,smk_source_bucket,smk_sla_status,lifecyclestage"}).json()["properties"]
+    assert contact["smk_funnel_stage"] == "lead" and contact["lifecyclestage"] == "lead"
+    assert contact["smk_sla_status"] in ("met", "pending", "overdue", "breached", "not_applicable")
+    deal = api("GET", "/crm/v3/objects/deals/303", params={"properties": "smk_deal_kind"}).json()["properties"]
+    assert deal["smk_deal_kind"] in ("new_business", "expansion")
+    reset(api)
+    again = push(api, mirror)
+    assert again.sent == 0 and writes(api) == {}
+
+
+def test_one_changed_contact_is_one_batch_call_for_it_alone(api, mirror, monkeypatch):
+    run_sync(api, mirror)
+    push(api, mirror)
+    api("PATCH", "/crm/v3/objects/contacts/130", json={"properties": {"lifecyclestage": "opportunity"}})
+    run_sync(api, mirror)
+    sent = []
+    original = HubSpotClient.batch_update
+    monkeypatch.setattr(HubSpotClient, "batch_update",
+                        lambda self, t, inputs: sent.append((t, inputs)) or original(self, t, inputs))
+    reset(api)
+    result = push(api, mirror)
+    assert result.batches == 1 and [(t, [i for i, _ in inputs]) for t, inputs in sent] == [("contacts", ["130"])]
+    assert api.stats()["requests_by_route"]["POST /crm/v3/objects/{objectType}/batch/update"] == 1
+
+
+def test_only_our_own_properties_are_ever_sent(api, mirror, monkeypatch):
+    run_sync(api, mirror)
+    seen = set()
+    original = HubSpotClient.batch_update
+    monkeypatch.setattr(HubSpotClient, "batch_update", lambda self, t, inputs: (
+        seen.update(p for _, props in inputs for p in props), original(self, t, inputs))[1])
+    push(api, mirror)
+    assert seen and all(p.startswith("smk_") for p in seen)
+
+
+def test_failed_inputs_are_retried_on_a_later_push_until_all_is_written(serve, mirror):
+    api = serve(build_portal(), batch_fault_rate=0.05, fault_seed=4)
+    run_sync(api, mirror)
+    first = push(api, mirror)
+    assert first.failed > 0 and first.written + first.failed == 83
+    second = push(api, mirror, now=NOW + timedelta(hours=1))
+    assert second.sent == first.failed or second.failed > 0
+    for hour in range(2, 8):
+        push(api, mirror, now=NOW + timedelta(hours=hour))
+    left = mirror.db.execute("SELECT count(*) FROM writeback_outbox WHERE state != 'ok'").fetchone()[0]
+    assert left == 0
+
+
+def test_a_dry_run_sends_nothing(api, mirror):
+    run_sync(api, mirror)
+    reset(api)
+    result = Pusher(None, mirror, CONFIG, now=NOW).push(dry_run=True)
+    assert sum(result.wanted.values()) > 0 and result.examples["smk_funnel_stage"]
+    assert api.stats()["requests_total"] == 0
+
+
+def test_a_property_that_differs_in_the_crm_is_reported_not_changed(api, mirror):
+    api("POST", "/crm/v3/properties/contacts/groups", json={"name": "smarketing", "label": "x"})
+    api("POST", "/crm/v3/properties/contacts", json={"name": "smk_source_bucket", "label": "Mine", "type": "number",
+                                                     "fieldType": "number", "groupName": "smarketing"})
+    run_sync(api, mirror)
+    client = HubSpotClient(api.server.token, api.url)
+    pusher = Pusher(client, mirror, CONFIG, now=NOW)
+    from sync.writeback import PushResult
+    result = PushResult()
+    pusher.ensure_schema(result)
+    assert ("smk_source_bucket", "type", "string", "number") in result.schema_differences
+    assert api("GET", "/crm/v3/properties/contacts/smk_source_bucket").json()["type"] == "number"
