@@ -9,7 +9,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .app import SandboxApp, SandboxConfig
 from .errors import bad_request
@@ -39,7 +39,7 @@ class _Handler(BaseHTTPRequestHandler):
             error = bad_request("Invalid input JSON: the request body could not be parsed.")
             self._send(error.status, error.body, error.headers)
             return
-        outcome = self.server.app.handle(self.command, url.path, parse_qs(url.query, keep_blank_values=True),
+        outcome = self.server.app.handle(self.command, unquote(url.path), parse_qs(url.query, keep_blank_values=True),
                                          body, headers, f"http://{host}")
         if outcome.reply is None:  # an injected dropped connection
             self.close_connection = True

@@ -237,6 +237,24 @@ def push_command(settings: Settings, dry_run: bool) -> None:
                + (f"; {result.dropped} gone from the CRM" if result.dropped else ""))
 
 
+@cli.command(name="status")
+@click.pass_obj
+def status_command(settings: Settings) -> None:
+    """Show the state of the mirror: streams, last runs, quarantine, the write-back outbox, dashboard records.
+
+    \b
+    Example:
+        smarketing status
+    """
+    from .mirror import Mirror
+    from .status import report
+
+    if not settings.db.exists():
+        raise click.ClickException(f"{settings.db} does not exist yet: run smarketing sync first")
+    with Mirror(settings.db) as mirror:
+        click.echo(report(mirror))
+
+
 @cli.command()
 def demo() -> None:
     """Run against the built-in sandbox portal; no token needed.

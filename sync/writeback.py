@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from connector import CRMClient, WriteOutcome
+from connector import AuthError, CRMClient, WriteOutcome
 from kpi import KpiConfig, Period
 from kpi.context import KpiContext
 from kpi.funnel import CANONICAL, refresh
@@ -24,6 +24,7 @@ from kpi.periods import iso
 from kpi.planning import MonthWindow
 from kpi.wanted import CONTACT_FIELDS, DEAL_FIELDS, SLA_STATUSES, contact_values, deal_values
 
+from . import dashboards
 from .mirror import Mirror, utc_now
 
 log = logging.getLogger("smarketing.writeback")
@@ -73,10 +74,12 @@ class PushResult:
 
 class Pusher:
     def __init__(self, client: CRMClient | None, mirror: Mirror, config: KpiConfig, *, prefix: str = "smk_",
-                 group: str = "smarketing", max_attempts: int = 5, now: datetime | None = None) -> None:
+                 group: str = "smarketing", max_attempts: int = 5, now: datetime | None = None,
+                 dashboards: bool = True) -> None:
         self.client, self.mirror, self.config = client, mirror, config
         self.prefix, self.group, self.max_attempts = prefix, group, max_attempts
         self.now = now or datetime.now(UTC)
+        self.dashboards = dashboards
 
     # -- wanted values -----------------------------------------------------------------------------
 
@@ -91,6 +94,10 @@ class Pusher:
         window = MonthWindow("window", first.first, zone, stop=last.end)
         ctx = KpiContext(self.mirror.db, self.config, window, self.now)
         db = self.mirror.db
+        # KPI records first: computing refreshes the funnel, whose table check may not run inside a transaction
+        kpi_rows = [(dashboards.OBJECT_NAME, key, name, props.get(name))
+                    for key, props in dashboards.records(db, self.config, self.now)
+                    for name in dashboards.FIELDS] if self.dashboards else []
         with db.atomic():
             db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (object_type TEXT, object_id TEXT, property TEXT, "
                        "value TEXT, PRIMARY KEY (object_type, object_id, property))")
@@ -99,6 +106,7 @@ class Pusher:
                                                 ("deals", deal_values(ctx), DEAL_FIELDS)):
                 db.conn.executemany("INSERT INTO temp.wanted VALUES (?, ?, ?, ?)",
                                     self._rows(object_type, values, fields))
+            db.conn.executemany("INSERT INTO temp.wanted VALUES (?, ?, ?, ?)", kpi_rows)
             gone = db.execute("SELECT count(DISTINCT object_type || ':' || object_id) FROM writeback_outbox o "
                               "WHERE NOT EXISTS (SELECT 1 FROM temp.wanted w WHERE w.object_type = o.object_type "
                               "AND w.object_id = o.object_id AND w.property = o.property)").fetchone()[0]
@@ -112,23 +120,29 @@ class Pusher:
                           SELECT object_type, object_id, property, value, 'pending', 0, :now FROM temp.wanted w
                           WHERE true
                           ON CONFLICT (object_type, object_id, property) DO UPDATE SET
-                              wanted = excluded.wanted, state = 'pending', attempts = 0, last_error = NULL,
-                              next_attempt_at = NULL, updated_at = excluded.updated_at
+                              wanted = excluded.wanted, updated_at = excluded.updated_at,
+                              state = CASE WHEN excluded.property = 'as_of' THEN state ELSE 'pending' END,
+                              attempts = CASE WHEN excluded.property = 'as_of' THEN attempts ELSE 0 END,
+                              last_error = NULL, next_attempt_at = NULL
                           WHERE writeback_outbox.wanted IS NOT excluded.wanted""", {"now": utc_now()})
 
-    def _rows(self, object_type: str, values: Iterator[tuple[int, dict[str, str | None]]],
+    def _rows(self, object_type: str, values: Iterator[tuple[object, dict[str, str | None]]],
               fields: tuple[str, ...]) -> Iterator[tuple[str, str, str, str | None]]:
         for object_id, wanted in values:
             for name in fields:
                 yield object_type, str(object_id), f"{self.prefix}{name}", wanted.get(name)
 
     def pending(self) -> list[tuple[str, str, str, str | None]]:
-        """(object type, id, property, value) that differ from what the CRM was last confirmed to hold."""
+        """(object type, id, property, value) that differ from what the CRM was last confirmed to hold.
+
+        A moved ``as_of`` stays ``ok`` and comes along only with a real change of its record.
+        """
         return self.mirror.db.execute(
             "SELECT object_type, object_id, property, wanted FROM writeback_outbox "
-            "WHERE state = 'pending' AND (confirmed = 0 OR written IS NOT wanted) "
+            "WHERE (state = 'pending' OR (property = 'as_of' AND state = 'ok')) "
+            "AND (confirmed = 0 OR written IS NOT wanted) "
             "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
-            "ORDER BY object_type, CAST(object_id AS INTEGER), property", [iso(self.now)]).fetchall()
+            "ORDER BY object_type, CAST(object_id AS INTEGER), object_id, property", [iso(self.now)]).fetchall()
 
     # -- sending -----------------------------------------------------------------------------------
 
@@ -138,6 +152,17 @@ class Pusher:
         for object_type, wanted in definitions(self.prefix, self.group).items():
             for report in (self.client.ensure_property_group(object_type, self.group, "smarketing-sync"),
                            self.client.ensure_properties(object_type, wanted)):
+                result.schema_differences += report.differing
+        if self.dashboards:
+            try:
+                created, report = self.client.ensure_schema(dashboards.schema())
+            except AuthError as e:  # custom objects need Enterprise: HubSpot answers 403
+                reason = f"the CRM refused the {dashboards.OBJECT_NAME} custom object ({e})"
+                log.warning("dashboard records are off: %s; contact and deal properties still flow", reason)
+                self.mirror.set_meta(dashboards=f"off: {reason}")
+                self.dashboards = False
+            else:
+                self.mirror.set_meta(dashboards="on", dashboard_object=created.get("objectTypeId"))
                 result.schema_differences += report.differing
         for name, key, want, have in result.schema_differences:
             log.warning("CRM property %s differs from what the worker wants: %s is %r, not %r; left as it is",
@@ -159,19 +184,26 @@ class Pusher:
         by_record: dict[tuple[str, str], dict[str, str | None]] = defaultdict(dict)
         for object_type, object_id, prop, value in todo:
             by_record[(object_type, object_id)][prop] = value
-        for object_type in ("contacts", "deals"):
-            inputs = [(object_id, props) for (kind, object_id), props in by_record.items() if kind == object_type]
+        for object_type in ("contacts", "deals", dashboards.OBJECT_NAME):
+            inputs = [(object_id, props) for (kind, object_id), props in by_record.items()
+                      if kind == object_type and set(props) != {"as_of"}]  # as_of alone is no reason to write
             for start in range(0, len(inputs), BATCH):
                 self._send(object_type, inputs[start:start + BATCH], result)
         return result
 
     def _send(self, object_type: str, inputs: list[tuple[str, dict[str, str | None]]], result: PushResult) -> None:
         assert self.client is not None
-        for _, props in inputs:  # ownership: nothing but the worker's own properties ever leaves
-            foreign = [p for p in props if not p.startswith(self.prefix)]
-            if foreign:
-                raise AssertionError(f"refusing to write properties the worker does not own: {foreign}")
-        outcomes = self.client.batch_update(object_type, inputs)
+        if object_type == dashboards.OBJECT_NAME:  # the worker's own object: upserted on its unique key
+            if not self.dashboards:
+                return
+            object_id = self.mirror.meta("dashboard_object") or object_type
+            outcomes = self.client.batch_upsert(object_id, inputs, "kpi_key")
+        else:
+            for _, props in inputs:  # ownership: nothing but the worker's own properties ever leaves
+                foreign = [p for p in props if not p.startswith(self.prefix)]
+                if foreign:
+                    raise AssertionError(f"refusing to write properties the worker does not own: {foreign}")
+            outcomes = self.client.batch_update(object_type, inputs)
         result.batches += 1
         result.sent += len(inputs)
         db, now = self.mirror.db, utc_now()

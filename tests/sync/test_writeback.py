@@ -16,8 +16,9 @@ from tests.sync.helpers import run_sync
 
 CONFIG = KpiConfig(time_zone="America/New_York", currency="USD", stage_map={"1047290193": "lead"})
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
-WRITES = ("POST /crm/v3/objects/{objectType}/batch/update", "POST /crm/v3/properties/{objectType}",
-          "POST /crm/v3/properties/{objectType}/groups")
+WRITES = ("POST /crm/v3/objects/{objectType}/batch/update", "POST /crm/v3/objects/{objectType}/batch/upsert",
+          "POST /crm/v3/properties/{objectType}", "POST /crm/v3/properties/{objectType}/groups",
+          "POST /crm-object-schemas/v3/schemas")
 
 
 @pytest.fixture
@@ -48,7 +49,15 @@ def writes(api):
 def test_push_writes_our_values_and_a_second_push_writes_nothing(api, mirror):
     run_sync(api, mirror)
     result = push(api, mirror)
-    assert result.written == 59 + 24 and result.failed == 0
+    assert result.failed == 0
+    records = dict(mirror.db.execute("SELECT object_type, count(DISTINCT object_id) FROM writeback_outbox "
+                                     "WHERE state = 'ok' GROUP BY object_type").fetchall())
+    assert records["contacts"] == 59 and records["deals"] == 24 and records["smarketing_kpi"] > 100
+    kpi = api("GET", "/crm/v3/objects/smarketing_kpi/new_leads|2026-10|all",
+              params={"idProperty": "kpi_key", "properties": "kpi,period,segment,value"}).json()["properties"]
+    assert (kpi["kpi"], kpi["period"], kpi["segment"]) == ("new_leads", "2026-10", "all")
+    assert kpi["value"] == mirror.db.execute("SELECT wanted FROM writeback_outbox WHERE object_id = "
+                                             "'new_leads|2026-10|all' AND property = 'value'").fetchone()[0]
     contact = api("GET", "/crm/v3/objects/contacts/144", params={
         "properties": "smk_funnel_stage,smk_source_bucket,smk_sla_status,lifecyclestage"}).json()["properties"]
     assert contact["smk_funnel_stage"] == "lead" and contact["lifecyclestage"] == "lead"
@@ -70,8 +79,8 @@ def test_one_changed_contact_is_one_batch_call_for_it_alone(api, mirror, monkeyp
     monkeypatch.setattr(HubSpotClient, "batch_update",
                         lambda self, t, inputs: sent.append((t, inputs)) or original(self, t, inputs))
     reset(api)
-    result = push(api, mirror)
-    assert result.batches == 1 and [(t, [i for i, _ in inputs]) for t, inputs in sent] == [("contacts", ["130"])]
+    push(api, mirror)
+    assert [(t, [i for i, _ in inputs]) for t, inputs in sent] == [("contacts", ["130"])]
     assert api.stats()["requests_by_route"]["POST /crm/v3/objects/{objectType}/batch/update"] == 1
 
 
@@ -89,7 +98,7 @@ def test_failed_inputs_are_retried_on_a_later_push_until_all_is_written(serve, m
     api = serve(build_portal(), batch_fault_rate=0.05, fault_seed=4)
     run_sync(api, mirror)
     first = push(api, mirror)
-    assert first.failed > 0 and first.written + first.failed == 83
+    assert first.failed > 0 and first.written + first.failed == first.sent
     second = push(api, mirror, now=NOW + timedelta(hours=1))
     assert second.sent == first.failed or second.failed > 0
     for hour in range(2, 8):
@@ -118,3 +127,36 @@ def test_a_property_that_differs_in_the_crm_is_reported_not_changed(api, mirror)
     pusher.ensure_schema(result)
     assert ("smk_source_bucket", "type", "string", "number") in result.schema_differences
     assert api("GET", "/crm/v3/properties/contacts/smk_source_bucket").json()["type"] == "number"
+
+
+def test_without_custom_objects_the_properties_still_flow_and_the_reason_is_kept(serve, mirror):
+    api = serve(build_portal(), custom_objects=False)
+    run_sync(api, mirror)
+    result = push(api, mirror)
+    assert result.failed == 0 and result.written == 59 + 24
+    assert mirror.meta("dashboards").startswith("off: the CRM refused the smarketing_kpi custom object")
+    assert "POST /crm/v3/objects/{objectType}/batch/upsert" not in api.stats()["requests_by_route"]
+
+
+def test_as_of_alone_is_no_reason_to_write(api, mirror):
+    run_sync(api, mirror)
+    push(api, mirror)
+    reset(api)
+    push(api, mirror, now=NOW + timedelta(minutes=5))  # every as_of moves, no value does
+    assert writes(api) == {}
+
+
+def test_status_shows_the_outbox_and_why_dashboards_are_off(serve, mirror, tmp_path):
+    from click.testing import CliRunner
+
+    from sync.cli import cli
+    api = serve(build_portal(), custom_objects=False)
+    run_sync(api, mirror)
+    push(api, mirror)
+    mirror.db.execute("UPDATE writeback_outbox SET state = 'dead', last_error = 'VALIDATION_ERROR: nope' "
+                      "WHERE object_type = 'deals' AND object_id = '301'")
+    result = CliRunner().invoke(cli, ["status"], env={"SMARKETING_DB": str(mirror.path)})
+    assert result.exit_code == 0, result.output
+    assert "outbox: 0 values waiting" in result.output and "dead: deals 301" in result.output
+    assert "dashboard records: off: the CRM refused the smarketing_kpi custom object" in result.output
+    assert "contacts" in result.output and "last runs:" in result.output

@@ -1,0 +1,37 @@
+"""``smarketing status``: what the mirror says about the worker, for a person checking on it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from .mirror import Mirror
+
+
+def report(mirror: Mirror, dead_examples: int = 5) -> str:
+    db = mirror.db
+    lines = [f"mirror of portal {mirror.meta('portal_id') or '(not synced yet)'} ({mirror.path})", "", "streams:"]
+    for stream, phase, cursor, last_full, status, error in db.execute(
+            "SELECT stream, phase, cursor_ms, last_full_sync, status, error FROM sync_state "
+            "ORDER BY stream"):
+        since = datetime.fromtimestamp(cursor / 1000, UTC).strftime("%Y-%m-%d %H:%M") if cursor else "-"
+        lines.append(f"  {stream:<10} {status or '-':<8} {phase:<12} changes read up to {since} UTC, "
+                     f"last full {last_full or 'never'}" + (f"  error: {error}" if error else ""))
+    lines += ["", "last runs:"]
+    for started, finished, mode, status, requests, quarantined, error in db.execute(
+            "SELECT started_at, finished_at, mode, status, requests, quarantined, error FROM sync_runs "
+            "ORDER BY id DESC LIMIT 5"):
+        lines.append(f"  {started} to {finished or '(running or killed)'}  {mode:<11} {status:<7} "
+                     f"{requests or 0} requests, {quarantined or 0} quarantined" + (f"  {error}" if error else ""))
+    quarantine = db.execute("SELECT count(*) FROM quarantine").fetchone()[0]
+    outbox = dict(db.execute("SELECT state, count(*) FROM writeback_outbox GROUP BY state").fetchall())
+    backlog = db.execute("SELECT count(*) FROM writeback_outbox WHERE state = 'pending' "
+                         "AND (confirmed = 0 OR written IS NOT wanted)").fetchone()[0]
+    lines += ["", f"quarantine: {quarantine} records (SELECT * FROM quarantine)",
+              f"outbox: {backlog} values waiting, {outbox.get('ok', 0)} written, {outbox.get('dead', 0)} dead"]
+    for object_type, object_id, prop, error in db.execute(
+            "SELECT object_type, object_id, property, last_error FROM writeback_outbox WHERE state = 'dead' "
+            "ORDER BY updated_at DESC LIMIT ?", [dead_examples]):
+        lines.append(f"  dead: {object_type} {object_id} {prop}: {error}")
+    dashboards = mirror.meta("dashboards")
+    lines.append(f"dashboard records: {dashboards or 'not tried yet (smarketing push creates them)'}")
+    return "\n".join(lines)
