@@ -160,3 +160,26 @@ def test_status_shows_the_outbox_and_why_dashboards_are_off(serve, mirror, tmp_p
     assert "outbox: 0 values waiting" in result.output and "dead: deals 301" in result.output
     assert "dashboard records: off: the CRM refused the smarketing_kpi custom object" in result.output
     assert "contacts" in result.output and "last runs:" in result.output
+
+
+def test_the_golden_portals_kpis_land_in_the_crm_with_their_hand_computed_values(serve, mirror):
+    """The values of tests/kpi/test_golden.py (March 2026, pushed in April), read back through the API."""
+    from tests.conftest import FIXTURES
+    api = serve(build_portal(FIXTURES / "golden"))
+    run_sync(api, mirror)
+    config = KpiConfig(time_zone="America/New_York", currency="USD", stage_map={"1047290193": "lead"})
+    Pusher(HubSpotClient(api.server.token, api.url), mirror, config,
+           now=datetime(2026, 4, 15, tzinfo=UTC)).push()
+
+    def value(key):
+        record = api("GET", f"/crm/v3/objects/smarketing_kpi/{key}",
+                     params={"idProperty": "kpi_key", "properties": "value,numerator,denominator"}).json()
+        return record["properties"]
+
+    assert value("new_leads|2026-03|all")["value"] == "13"
+    win_rate = value("win_rate|2026-03|all")
+    assert (win_rate["value"], win_rate["numerator"], win_rate["denominator"]) == ("0.714286", "5", "7")
+    assert value("win_rate|2026-03|owner=9001")["value"] == "0.75"
+    assert value("revenue|2026-03|all")["value"] == "11000"
+    contact = api("GET", "/crm/v3/objects/contacts/120", params={"properties": "smk_funnel_stage"}).json()
+    assert contact["properties"]["smk_funnel_stage"] == "customer"
