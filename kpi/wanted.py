@@ -37,7 +37,7 @@ normalised AS (
                 ELSE email END AS email
     FROM live WHERE instr(email, '@') > 1
 ),
-duplicates AS (
+duplicates AS MATERIALIZED (
     SELECT id, kept FROM (
         SELECT id, FIRST_VALUE(id) OVER (PARTITION BY email ORDER BY createdate IS NULL, createdate, id) AS kept
         FROM normalised
