@@ -32,8 +32,11 @@ def cli(ctx: click.Context) -> None:
         settings = load_settings()
     except SettingsError as e:
         _fail_settings(e)
-    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from .logs import configure_logging, register_secret
+
+    configure_logging(settings.log_level, "text", sys.stderr)
+    if settings.hubspot_token is not None:
+        register_secret(settings.hubspot_token.get_secret_value())
     ctx.obj = settings
 
 
@@ -253,6 +256,55 @@ def status_command(settings: Settings) -> None:
         raise click.ClickException(f"{settings.db} does not exist yet: run smarketing sync first")
     with Mirror(settings.db) as mirror:
         click.echo(report(mirror))
+
+
+@cli.command(name="run")
+@click.pass_obj
+def run_command(settings: Settings) -> None:
+    """Run the worker: sync, KPIs and write-back on a schedule, until SIGTERM or Ctrl-C.
+
+    \b
+    Example:
+        SMARKETING_HUBSPOT_TOKEN=pat-... SMARKETING_HTTP_PORT=8080 smarketing run
+    """
+    from connector import AuthError, CRMError, MissingScopes
+
+    from .health import Health, HealthServer
+    from .logs import configure_logging
+    from .settings import require_token
+    from .worker import Worker
+
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        require_token(settings)
+    except SettingsError as e:
+        _fail_settings(e)
+    health = Health(settings.health_max_age_minutes * 60)
+
+    def report(summary: Any, error: str | None) -> None:
+        if summary is None:
+            health.run_failed(error or "stopped")
+        else:
+            health.run_succeeded(summary.records, summary.requests, summary.rate_limited, summary.outbox_backlog,
+                                 summary.quarantined)
+
+    worker = Worker(settings, on_cycle=report)
+    try:
+        worker.check()
+    except MissingScopes as e:
+        click.echo(f"SMARKETING_HUBSPOT_TOKEN: the token lacks the scopes {', '.join(e.scopes)}", err=True)
+        sys.exit(2)
+    except AuthError as e:
+        click.echo(f"SMARKETING_HUBSPOT_TOKEN: the CRM refused the token ({e})", err=True)
+        sys.exit(2)
+    except CRMError as e:
+        raise click.ClickException(f"cannot reach the CRM at start-up: {e}") from None
+    server = HealthServer(health, settings.http_port).start() if settings.http_port is not None else None
+    try:
+        worker.run()
+    finally:
+        if server is not None:
+            server.stop()
 
 
 @cli.command()

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -146,6 +147,15 @@ def _prefix(value: str) -> str:
     return value
 
 
+def _cron(value: str | None) -> str | None:
+    if value:
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError:
+            raise ValueError("is not a crontab line; use five fields such as 0 3 * * *") from None
+    return value or None
+
+
 def _token(value: SecretStr | None) -> SecretStr | None:
     if value is not None and (not value.get_secret_value() or any(c.isspace() for c in value.get_secret_value())):
         raise ValueError("must be a non-empty token without spaces (a private-app token or service key)")
@@ -215,6 +225,15 @@ class Settings(BaseSettings):
         default="smk_", description="Prefix of the worker's own CRM properties.")
     property_group: str = Field(default="smarketing", min_length=1, description="CRM property group of them.")
     writeback_max_attempts: int = Field(default=5, ge=1, description="Tries before a failed write is parked.")
+    sync_interval_minutes: float = Field(default=15.0, gt=0, description="Minutes between two cycles of run.")
+    sync_cron: Annotated[str | None, AfterValidator(_cron)] = Field(
+        default=None, description="Crontab line for the cycles instead of the interval.")
+    full_reconcile_cron: Annotated[str, AfterValidator(_cron)] = Field(
+        default="0 3 * * *", description="Crontab line of the daily full reconcile (portal time zone).")
+    log_format: Literal["json", "text"] = Field(default="json", description="Log lines as JSON objects or text.")
+    http_port: int | None = Field(default=None, ge=0, le=65535, description="Port of /healthz and /metrics.")
+    health_max_age_minutes: float = Field(default=60.0, gt=0,
+                                          description="/healthz fails when the last good run is older.")
     log_level: Annotated[str, AfterValidator(_log_level)] = Field(default="INFO", description="Log level.")
 
 

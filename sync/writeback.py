@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -67,6 +67,7 @@ class PushResult:
     failed: int = 0
     dead: int = 0
     dropped: int = 0  # records gone from the CRM
+    kpi_records: int = 0  # dashboard records computed
     batches: int = 0
     schema_differences: list[tuple[str, str, object, object]] = field(default_factory=list)
     examples: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # property -> (id, value)
@@ -75,15 +76,16 @@ class PushResult:
 class Pusher:
     def __init__(self, client: CRMClient | None, mirror: Mirror, config: KpiConfig, *, prefix: str = "smk_",
                  group: str = "smarketing", max_attempts: int = 5, now: datetime | None = None,
-                 dashboards: bool = True) -> None:
+                 dashboards: bool = True, should_stop: Callable[[], bool] = lambda: False) -> None:
         self.client, self.mirror, self.config = client, mirror, config
         self.prefix, self.group, self.max_attempts = prefix, group, max_attempts
         self.now = now or datetime.now(UTC)
         self.dashboards = dashboards
+        self.should_stop = should_stop  # checked between batches: a stop waits for the batch in flight only
 
     # -- wanted values -----------------------------------------------------------------------------
 
-    def plan(self) -> None:
+    def plan(self, result: PushResult | None = None) -> None:
         """Bring the outbox's wanted values up to date from the mirror (funnel and KPIs refreshed first)."""
         refresh(self.mirror.db, self.config)
         zone = self.config.time_zone
@@ -98,6 +100,8 @@ class Pusher:
         kpi_rows = [(dashboards.OBJECT_NAME, key, name, props.get(name))
                     for key, props in dashboards.records(db, self.config, self.now)
                     for name in dashboards.FIELDS] if self.dashboards else []
+        if result is not None:
+            result.kpi_records = len(kpi_rows) // len(dashboards.FIELDS)
         with db.atomic():
             db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (object_type TEXT, object_id TEXT, property TEXT, "
                        "value TEXT, PRIMARY KEY (object_type, object_id, property))")
@@ -172,7 +176,7 @@ class Pusher:
         result = PushResult()
         if not dry_run:
             self.ensure_schema(result)
-        self.plan()
+        self.plan(result)
         todo = self.pending()
         for object_type, object_id, prop, value in todo:
             result.wanted[object_type] += 1
@@ -188,6 +192,8 @@ class Pusher:
             inputs = [(object_id, props) for (kind, object_id), props in by_record.items()
                       if kind == object_type and set(props) != {"as_of"}]  # as_of alone is no reason to write
             for start in range(0, len(inputs), BATCH):
+                if self.should_stop():
+                    return result
                 self._send(object_type, inputs[start:start + BATCH], result)
         return result
 

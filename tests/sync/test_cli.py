@@ -131,7 +131,7 @@ def test_sync_with_a_refused_token_exits_2(serve, tmp_path):
     api = serve()
     result = run("sync", **_sync_env(api, tmp_path, token="pat-na1-wrong"))
     assert result.exit_code == 2
-    assert result.output.startswith("SMARKETING_HUBSPOT_TOKEN: the CRM refused the token")
+    assert result.output.strip().splitlines()[-1].startswith("SMARKETING_HUBSPOT_TOKEN: the CRM refused the token")
     assert "pat-na1-wrong" not in result.output
 
 

@@ -1,0 +1,152 @@
+"""``smarketing run``: the container's main process. Sync, KPIs and write-back on a schedule, forever.
+
+One cycle at a time (APScheduler's ``max_instances=1``, missed runs coalesced); a cycle that fails is
+logged with its reason and the next one goes ahead. SIGTERM or SIGINT lets the page or batch in
+flight finish and commit, then the process exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from connector import MissingScopes
+
+from .crm import client_from_settings
+from .jobs import SyncJob
+from .kpi_config import kpi_config
+from .lock import writer_lock
+from .logs import new_run_id, run_context
+from .mirror import Mirror
+from .runner import options_from_settings
+from .settings import Settings
+from .writeback import Pusher
+
+log = logging.getLogger("smarketing.worker")
+
+
+class StopRequested(Exception):
+    """Raised between two committed pages or batches once a stop was asked for."""
+
+
+@dataclass
+class CycleSummary:
+    run_id: str
+    full: bool
+    records: dict[str, int] = field(default_factory=dict)
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    quarantined: int = 0
+    kpi_records: int = 0
+    written: int = 0
+    outbox_backlog: int = 0
+    seconds: float = 0.0
+
+
+class Worker:
+    def __init__(self, settings: Settings, on_cycle: Callable[[CycleSummary | None, str | None], None] | None = None
+                 ) -> None:
+        self.settings = settings
+        self.stopping = threading.Event()
+        self.on_cycle = on_cycle or (lambda summary, error: None)
+        self.time_zone = "UTC"
+
+    def check(self) -> None:
+        """Before scheduling: the mirror opens (and migrates), and the token works (one cheap read)."""
+        with Mirror(self.settings.db) as mirror:
+            self.time_zone = self.settings.timezone or mirror.meta("time_zone") or "UTC"
+        client_from_settings(self.settings).account_details()
+
+    def cycle(self, full: bool = False) -> CycleSummary | None:
+        """Sync, then KPIs and write-back; a failure is logged with its reason and does not stop the worker."""
+        with run_context(new_run_id()) as run_id:
+            return self._logged_cycle(CycleSummary(run_id, full))
+
+    def _logged_cycle(self, summary: CycleSummary) -> CycleSummary | None:
+        started = time.monotonic()
+        try:
+            self._cycle(summary)
+        except StopRequested:
+            log.info("stopped between two committed pages")
+            return None
+        except MissingScopes as e:
+            reason = f"the token lacks the scopes {', '.join(e.scopes) or '(unnamed)'}: {e}"
+            log.error("run failed: %s", reason, extra={"scopes": e.scopes})
+            self.on_cycle(None, reason)
+            return None
+        except Exception as e:  # noqa: BLE001 - any failure ends this run only, with its reason logged
+            reason = f"{type(e).__name__}: {e}"
+            log.error("run failed: %s", reason)
+            self.on_cycle(None, reason)
+            return None
+        summary.seconds = round(time.monotonic() - started, 2)
+        log.info("run done: %d records, %d requests, %d retries, %d 429s, %d quarantined, %d KPI records, "
+                 "%d records written, outbox backlog %d, %.1f s", sum(summary.records.values()), summary.requests,
+                 summary.retries, summary.rate_limited, summary.quarantined, summary.kpi_records, summary.written,
+                 summary.outbox_backlog, summary.seconds, extra={"summary": summary.__dict__})
+        self.on_cycle(summary, None)
+        return summary
+
+    def _stop_point(self, *_: Any) -> None:
+        if self.stopping.is_set():
+            raise StopRequested
+
+    def _cycle(self, summary: CycleSummary) -> None:
+        settings = self.settings
+        with writer_lock(settings.db), Mirror(settings.db) as mirror:
+            client = client_from_settings(settings, time_zone=mirror.meta("time_zone") or "UTC")
+            result = SyncJob(client, mirror, options_from_settings(settings, full=summary.full),
+                             progress=self._stop_point).run()
+            summary.records = dict(result.records)
+            summary.quarantined = mirror.quarantined()  # all held in quarantine, not just this run's
+            if settings.writeback != "off":
+                pushed = Pusher(client, mirror, kpi_config(settings, mirror), prefix=settings.property_prefix,
+                                group=settings.property_group, max_attempts=settings.writeback_max_attempts,
+                                should_stop=self.stopping.is_set).push(dry_run=settings.writeback == "dry-run")
+                summary.written = pushed.written
+                summary.kpi_records = pushed.kpi_records
+            summary.outbox_backlog = mirror.db.execute(
+                "SELECT count(*) FROM writeback_outbox WHERE state = 'pending' "
+                "AND (confirmed = 0 OR written IS NOT wanted) AND property != 'as_of'").fetchone()[0]
+            stats = client.stats
+            summary.requests, summary.retries, summary.rate_limited = \
+                stats.total_requests, stats.retries, stats.rate_limited
+        self._stop_point()
+
+    def run(self) -> None:
+        """Schedule cycles until SIGTERM or SIGINT; the first cycle runs at once."""
+        settings = self.settings
+        scheduler = BlockingScheduler(timezone=self.time_zone)
+        trigger = CronTrigger.from_crontab(settings.sync_cron, timezone=self.time_zone) if settings.sync_cron \
+            else IntervalTrigger(seconds=settings.sync_interval_minutes * 60, timezone=self.time_zone)
+        common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
+        scheduler.add_job(self.cycle, trigger, id="cycle", next_run_time=datetime.now(UTC), **common)
+        scheduler.add_job(self.cycle, CronTrigger.from_crontab(settings.full_reconcile_cron, timezone=self.time_zone),
+                          kwargs={"full": True}, id="full_reconcile", **common)
+
+        def stop(signum: int, frame: object) -> None:
+            log.info("stopping: %s received; the page or batch in flight finishes first", signal.Signals(signum).name)
+            self.stopping.set()
+            scheduler.shutdown(wait=False)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        scheduler.start()
+        self._wait_for_jobs(scheduler)
+
+    def _wait_for_jobs(self, scheduler: BlockingScheduler) -> None:
+        """shutdown(wait=False) cannot block inside a signal handler: wait for the job in flight here."""
+        executor = scheduler._lookup_executor("default")  # noqa: SLF001 - APScheduler keeps no public handle
+        executor.shutdown(wait=True)
+

@@ -1,0 +1,85 @@
+"""smarketing run as the container runs it: scheduled cycles, JSON logs, health, a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from tests.conftest import REPO
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def sandbox():
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "sync", "sandbox", "--port", str(port)], cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            requests.get(url + "/_sandbox/stats", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def worker_env(url, tmp_path, **extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMARKETING_")}
+    return {**env, "SMARKETING_HUBSPOT_BASE_URL": url, "SMARKETING_HUBSPOT_TOKEN": "sandbox-token",
+            "SMARKETING_DB": str(tmp_path / "m.db"), "SMARKETING_SEARCH_LAG_SECONDS": "0",
+            "SMARKETING_SYNC_OVERLAP_SECONDS": "0", "SMARKETING_SYNC_INTERVAL_MINUTES": "0.05", **extra}
+
+
+def test_run_cycles_logs_json_serves_health_and_stops_cleanly_on_sigterm(sandbox, tmp_path):
+    http_port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "sync", "run"], cwd=tmp_path, text=True,
+                               env=worker_env(sandbox, tmp_path, SMARKETING_HTTP_PORT=str(http_port)),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    lines, done = [], 0
+    deadline = time.monotonic() + 90
+    while done < 2 and time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        record = json.loads(line)
+        lines.append(record)
+        done += record["event"].startswith("run done")
+    assert done >= 2, lines[-5:]
+    assert {"ts", "level", "event", "run_id"} <= set(lines[-1])
+    assert all(r["run_id"] for r in lines if r["event"].startswith("run done"))
+    health = requests.get(f"http://127.0.0.1:{http_port}/healthz", timeout=5)
+    assert health.status_code == 200
+    metrics = requests.get(f"http://127.0.0.1:{http_port}/metrics", timeout=5).text
+    assert "smarketing_runs_total" in metrics
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=15)
+    assert process.returncode == 0, err
+    assert "sandbox-token" not in out + err
+    db = sqlite3.connect(tmp_path / "m.db")
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert db.execute("SELECT count(*) FROM contacts").fetchone()[0] == 60
+
+
+def test_a_bad_token_exits_2_with_one_line(sandbox, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "sync", "run"], cwd=tmp_path, text=True, capture_output=True,
+                          env=worker_env(sandbox, tmp_path, SMARKETING_HUBSPOT_TOKEN="pat-wrong"), timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith("SMARKETING_HUBSPOT_TOKEN: the CRM refused the token")
+    assert "pat-wrong" not in done.stdout + done.stderr
