@@ -308,16 +308,26 @@ def run_command(settings: Settings) -> None:
 
 
 @cli.command()
-def demo() -> None:
-    """Run against the built-in sandbox portal; no token needed.
+@click.option("--keep", is_flag=True, help="Keep the mirror as ./smarketing-demo.db to explore it.")
+@click.option("--contacts", type=click.IntRange(1), help="Use a generated portal of this many contacts.")
+def demo(keep: bool, contacts: int | None) -> None:
+    """The whole cycle against the built-in sandbox portal: sync, funnel, KPIs, write-back; no token needed.
 
     \b
     Example:
-        smarketing demo
+        smarketing demo --keep
     """
+    from pathlib import Path
+
     from .demo import run_demo
 
-    click.echo(run_demo())
+    path = Path("smarketing-demo.db").resolve() if keep else None
+    if path is not None:
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)  # each demo starts from an empty mirror
+    click.echo(run_demo(path, contacts))
+    if path is not None:
+        click.echo(f"\nThe mirror is kept at {path}: try  SMARKETING_DB={path} smarketing status")
 
 
 @cli.command()

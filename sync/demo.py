@@ -1,8 +1,9 @@
-"""``smarketing demo``: the worker's cycle against the built-in sandbox portal, no token needed.
+"""``smarketing demo``: the worker's whole cycle against the built-in sandbox portal, no token needed.
 
-It starts the sandbox in-process, syncs it into a mirror (a temporary file unless a path is given),
-syncs again to show what a run with nothing changed costs, describes the mirror, and shows the funnel
-and headline KPIs of the portal's year. Later issues add the write-back to the same cycle.
+It starts the sandbox in-process (the fixture portal, or a generated one), syncs it into a mirror (a
+temporary file unless one is kept), syncs again to show what a run with nothing changed costs,
+describes the mirror, shows the funnel and the KPI table of the portal's last complete month, writes
+the results back into the sandbox and shows what was written, and that a second push writes nothing.
 """
 
 from __future__ import annotations
@@ -14,24 +15,24 @@ from pathlib import Path
 from connector import HubSpotClient
 from kpi import KpiConfig, Period, compute
 from kpi.funnel import cohort_counts
-from kpi.periods import iso
+from kpi.periods import iso, parse_iso
+from kpi.registry import specs
 from sandbox import SandboxServer, build_portal
 
 from . import kpi_report
 from .jobs import SyncJob, SyncOptions, SyncResult
 from .mirror import Mirror
+from .writeback import Pusher
 
 # The sandbox indexes writes at once: no search lag to wait out, no clock skew to cover.
 DEMO_OPTIONS = SyncOptions(search_lag_seconds=0.0, overlap_seconds=0.0)
 # The built-in portal's custom stage, mapped as SMARKETING_STAGE_MAP would map it.
 DEMO_STAGE_MAP = {"1047290193": "lead"}
-DEMO_PERIOD = "2026"
-HEADLINE_KPIS = ("new_leads", "mql_to_sql_rate", "lead_to_customer_rate", "win_rate", "revenue", "avg_deal_size",
-                 "cost_per_lead", "cac", "sla_first_followup_rate")
 
 
-def run_demo(db_path: Path | None = None) -> str:
-    with tempfile.TemporaryDirectory() as tmp, SandboxServer(build_portal()) as sandbox:
+def run_demo(db_path: Path | None = None, contacts: int | None = None) -> str:
+    portal = build_portal(contacts=contacts) if contacts else build_portal()
+    with tempfile.TemporaryDirectory() as tmp, SandboxServer(portal) as sandbox:
         path = db_path or Path(tmp) / "demo.db"
         with Mirror(path) as mirror:
             first = _sync(sandbox, mirror)
@@ -45,7 +46,9 @@ def run_demo(db_path: Path | None = None) -> str:
                 "(two per object stream, one per reference stream)",
                 *describe(mirror),
                 "",
-                *headline(mirror),
+                *results(mirror),
+                "",
+                *write_back(sandbox, mirror),
             ])
 
 
@@ -87,16 +90,38 @@ def describe(mirror: Mirror) -> list[str]:
     ]
 
 
-def headline(mirror: Mirror) -> list[str]:
-    """The funnel and a few KPIs of the portal's year, as ``smarketing funnel`` and ``smarketing kpi`` show them."""
-    config = KpiConfig(time_zone=mirror.meta("time_zone") or "UTC", currency=mirror.meta("currency"),
-                       stage_map=DEMO_STAGE_MAP)
-    period = Period.parse(DEMO_PERIOD, config.time_zone)
+def _config(mirror: Mirror) -> KpiConfig:
+    return KpiConfig(time_zone=mirror.meta("time_zone") or "UTC", currency=mirror.meta("currency"),
+                     stage_map=DEMO_STAGE_MAP)
+
+
+def results(mirror: Mirror) -> list[str]:
+    """The funnel of the portal's year, and the KPI table of its last complete month, as the CLI shows them."""
+    config = _config(mirror)
     now = datetime.now(UTC)
-    results = compute(mirror.db, config, period, kpis=HEADLINE_KPIS, now=now)
-    p0, p1 = period.bounds
-    counts = cohort_counts(mirror.db, p0, p1, iso(period.default_as_of(now)))
-    lines = kpi_report.funnel_chart(counts, f"Funnel: the leads of {period} and how far they got").splitlines()
-    lines += ["", f"Headline KPIs for {period} (smarketing kpi --period {period} shows them all):"]
-    lines += [f"  {r.kpi:<28} {kpi_report.shown(r)}" for r in results]
+    latest = mirror.db.execute("SELECT max(lastmodifieddate) FROM contacts").fetchone()[0]
+    month = Period.containing("month", parse_iso(latest).date() if latest else now.date(), config.time_zone)
+    if month.end_utc > now:
+        month = month.previous()
+    year = Period.containing("year", month.first, config.time_zone)
+    table = compute(mirror.db, config, month, now=now)
+    p0, p1 = year.bounds
+    counts = cohort_counts(mirror.db, p0, p1, iso(year.default_as_of(now)))
+    lines = kpi_report.funnel_chart(counts, f"Funnel: the leads of {year} and how far they got").splitlines()
+    lines += ["", *kpi_report.table(table, specs(), f"KPIs for {month}, the portal's last complete month "
+                                                    f"(smarketing kpi --period {month})").splitlines()]
     return lines
+
+
+def write_back(sandbox: SandboxServer, mirror: Mirror) -> list[str]:
+    """Push into the sandbox as into HubSpot, then push again to show that nothing changed means nothing sent."""
+    config = _config(mirror)
+    first = Pusher(HubSpotClient(sandbox.token, sandbox.url), mirror, config).push()
+    again = Pusher(HubSpotClient(sandbox.token, sandbox.url), mirror, config).push()
+    written = dict(mirror.db.execute("SELECT object_type, count(DISTINCT object_id) FROM writeback_outbox "
+                                     "WHERE state = 'ok' GROUP BY object_type").fetchall())
+    return ["Written back into the CRM (smarketing push):",
+            f"  {written.get('contacts', 0)} contacts (smk_funnel_stage, smk_sla_status, ...), "
+            f"{written.get('deals', 0)} deals (smk_deal_kind, ...), "
+            f"{written.get('smarketing_kpi', 0)} KPI dashboard records, in {first.batches} batch calls",
+            f"  a second push with nothing changed: {again.batches} batch calls"]

@@ -50,6 +50,15 @@ def test_demo_reads_the_default_portal_through_the_api():
     assert "second sync  nothing changed: 19 API requests" in result.output
     assert "Funnel: the leads of 2026" in result.output
     assert "lead_to_customer_rate" in result.output and "sla_first_followup_rate" in result.output
+    assert "59 contacts (smk_funnel_stage" in result.output
+    assert "a second push with nothing changed: 0 batch calls" in result.output
+
+
+def test_demo_keeps_its_mirror_when_asked(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("demo", "--keep")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "smarketing-demo.db").exists() and "SMARKETING_DB=" in result.output
     deals = json.loads((DEFAULT_PORTAL_DIR / "deals.json").read_text())
     won = sum(1 for d in deals if d["properties"].get("hs_is_closed_won") == "true")
     assert f"{won} won" in result.output
