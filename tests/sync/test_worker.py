@@ -83,3 +83,51 @@ def test_a_bad_token_exits_2_with_one_line(sandbox, tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].startswith("SMARKETING_HUBSPOT_TOKEN: the CRM refused the token")
     assert "pat-wrong" not in done.stdout + done.stderr
+
+
+SCOPES_BODY = {"status": "error", "message": "This app hasn't been granted all required scopes to make this call.",
+               "correlationId": "c", "category": "MISSING_SCOPES",
+               "errors": [{"message": "One or more of the following scopes are required.",
+                           "context": {"requiredScopes": ["crm.objects.deals.read"]}}]}
+
+
+def missing_scopes():
+    from connector import MissingScopes
+    return MissingScopes(SCOPES_BODY["message"], status=403, category="MISSING_SCOPES", body=SCOPES_BODY)
+
+
+def test_a_missing_scope_at_start_up_exits_2_naming_it(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from sync.cli import cli
+    from sync.worker import Worker
+
+    def refuse(self):
+        raise missing_scopes()
+
+    monkeypatch.setattr(Worker, "check", refuse)
+    result = CliRunner().invoke(cli, ["run"], env={"SMARKETING_HUBSPOT_TOKEN": "pat-x",
+                                                   "SMARKETING_DB": str(tmp_path / "m.db")})
+    assert result.exit_code == 2
+    assert "SMARKETING_HUBSPOT_TOKEN: the token lacks the scopes crm.objects.deals.read" in result.output
+
+
+def test_a_missing_scope_later_is_logged_with_the_scope_and_the_next_run_goes_on(monkeypatch, tmp_path, caplog):
+    import logging
+
+    from sync.jobs import SyncJob
+    from sync.settings import load_settings
+    from sync.worker import Worker
+
+    def refuse(self):
+        raise missing_scopes()
+
+    monkeypatch.setattr(SyncJob, "run", refuse)
+    monkeypatch.setenv("SMARKETING_HUBSPOT_TOKEN", "pat-x")
+    monkeypatch.setenv("SMARKETING_DB", str(tmp_path / "m.db"))
+    reasons = []
+    worker = Worker(load_settings(), on_cycle=lambda summary, error: reasons.append(error))
+    with caplog.at_level(logging.ERROR, logger="smarketing.worker"):
+        assert worker.cycle() is None and worker.cycle() is None
+    assert len(reasons) == 2 and "crm.objects.deals.read" in reasons[0]
+    assert any(getattr(r, "scopes", None) == ["crm.objects.deals.read"] for r in caplog.records)
