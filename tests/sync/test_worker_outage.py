@@ -1,0 +1,172 @@
+"""smarketing run through a CRM outage: runs fail with their reason, /healthz turns 503, and the run after the
+CRM comes back catches up with nothing lost.
+
+Timings: a cycle every 3 s, /healthz unhealthy 9 s after the last success. A stopped CRM refuses connections;
+the connector retries 6 times with backoff (full jitter, 0.5 s doubling: 7.75 s to 15.5 s of waiting) before a
+run fails, so the first failure comes 8-19 s into the outage and /healthz has turned 503 by then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+import requests
+
+from tests.conftest import REPO
+from tests.sync.test_worker import free_port, worker_env
+
+TOKEN = "sandbox-token"
+CONTACT = "115"  # an opportunity in the built-in portal; the test moves it to customer during the outage
+HEADERS = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def start_sandbox(port: int) -> subprocess.Popen:
+    """The built-in portal on ``port``, loaded fresh from the fixtures; returns once it answers."""
+    process = subprocess.Popen([sys.executable, "-m", "sync", "sandbox", "--port", str(port)], cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/_sandbox/stats", timeout=1)
+            return process
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    stop(process)
+    raise AssertionError(f"the sandbox did not start on port {port}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+    process.wait(timeout=10)
+
+
+class Log:
+    """The worker's JSON log lines, read on a thread so the test can wait with a deadline."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.lines: list[dict] = []
+        self._queue: queue.Queue[dict | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            try:
+                self._queue.put(json.loads(line))
+            except ValueError:
+                self._queue.put({"event": f"(not JSON) {line.rstrip()}", "level": "?"})
+        self._queue.put(None)
+
+    def wait_for(self, prefix: str, timeout: float) -> dict:
+        """The next line whose event starts with ``prefix``."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                record = self._queue.get(timeout=left)
+            except queue.Empty:
+                break
+            assert record is not None, f"the worker ended while waiting for {prefix!r}: {self.lines[-5:]}"
+            self.lines.append(record)
+            if record.get("event", "").startswith(prefix):
+                return record
+        raise AssertionError(f"no {prefix!r} within {timeout} s: {self.lines[-5:]}")
+
+    def join(self) -> None:
+        """Once the worker has ended: the rest of its lines."""
+        self._thread.join(timeout=10)
+        while (record := self._queue.get_nowait() if not self._queue.empty() else None) is not None:
+            self.lines.append(record)
+
+
+def mirror_stage(db_path, contact_id: str) -> str | None:
+    with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
+        row = db.execute("SELECT lifecyclestage FROM contacts WHERE id = ?", (int(contact_id),)).fetchone()
+    return row[0] if row else None
+
+
+def healthz(http_port: int) -> requests.Response:
+    return requests.get(f"http://127.0.0.1:{http_port}/healthz", timeout=5)
+
+
+def test_a_crm_outage_fails_runs_with_a_reason_turns_health_503_and_the_next_run_catches_up(tmp_path):
+    crm_port, http_port = free_port(), free_port()
+    crm_url = f"http://127.0.0.1:{crm_port}"
+    db_path = tmp_path / "m.db"
+    env = worker_env(crm_url, tmp_path, SMARKETING_HTTP_PORT=str(http_port),
+                     SMARKETING_HEALTH_MAX_AGE_MINUTES="0.15")
+    crm = start_sandbox(crm_port)
+    with open(tmp_path / "stderr.txt", "w") as stderr:
+        worker = subprocess.Popen([sys.executable, "-m", "sync", "run"], cwd=tmp_path, text=True, env=env,
+                                  stdout=subprocess.PIPE, stderr=stderr)
+    log = Log(worker)
+    try:
+        # 1. A healthy run against the CRM.
+        log.wait_for("run done", timeout=30)
+        assert healthz(http_port).status_code == 200
+        assert mirror_stage(db_path, CONTACT) == "opportunity"
+
+        # 2. The CRM goes away: a run fails and says why, and the worker keeps going.
+        stop(crm)
+        failed = log.wait_for("run failed", timeout=30)
+        assert failed["level"].lower() == "error", failed
+        assert "TransportError: no answer" in failed["event"], failed
+        assert failed["run_id"], failed
+        assert worker.poll() is None, "the worker must survive a failed run"
+
+        # 3. /healthz turns 503 once the last success is older than 9 s, and says so.
+        deadline = time.monotonic() + 15
+        while (health := healthz(http_port)).status_code != 503 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert health.status_code == 503, health.text
+        body = health.json()
+        assert body["status"] == "unhealthy"
+        assert body["reason"].startswith("last successful run "), body
+        assert body["age_seconds"] >= body["max_age_seconds"] == 9, body
+        assert "TransportError" in body["last_failure_reason"], body
+
+        # 4. The CRM comes back (same port, same portal), with a change made while the mirror was behind.
+        crm = start_sandbox(crm_port)
+        patched = requests.patch(f"{crm_url}/crm/v3/objects/contacts/{CONTACT}", headers=HEADERS, timeout=5,
+                                 json={"properties": {"lifecyclestage": "customer"}})
+        assert patched.status_code == 200, patched.text
+        assert patched.json()["properties"]["lifecyclestage"] == "customer"
+
+        # 5. The catch-up. A run already retrying when the CRM came back may have read contacts before the
+        # change; the run after it cannot miss it, so the change is in the mirror by the second "run done".
+        for _ in range(2):
+            log.wait_for("run done", timeout=30)
+            if mirror_stage(db_path, CONTACT) == "customer":
+                break
+        assert mirror_stage(db_path, CONTACT) == "customer"
+        health = healthz(http_port)
+        assert health.status_code == 200, health.text
+        assert "last_failure" not in health.json()
+        crm_stages = {r["id"]: r["properties"]["lifecyclestage"] for r in requests.get(
+            f"{crm_url}/crm/v3/objects/contacts", params={"limit": 100, "properties": "lifecyclestage"},
+            headers=HEADERS, timeout=5).json()["results"]}
+        with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            assert db.execute("SELECT count(*) FROM contacts").fetchone()[0] == 60
+            mirror_stages = {str(i): s for i, s in db.execute(
+                "SELECT id, lifecyclestage FROM contacts WHERE archived = 0")}
+        assert mirror_stages == crm_stages  # every live contact, as the CRM has it now
+
+        # 6. A clean stop.
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=20) == 0, (tmp_path / "stderr.txt").read_text()[-2000:]
+        log.join()
+        assert not any(r.get("event", "").startswith("(not JSON)") for r in log.lines), log.lines
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=10)
+        worker.stdout.close()
+        stop(crm)
