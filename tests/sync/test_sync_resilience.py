@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -27,8 +26,8 @@ from sandbox import load_portal
 from sandbox.generate import generate_portal
 from sandbox.records import iso_from_ms
 from sync.jobs import OBJECT_STREAMS, SyncJob, SyncOptions, SyncResult
-from sync.lock import writer_lock
 from sync.mirror import Mirror
+from tests.processes import kill_when
 from tests.sync.helpers import NO_LAG, assert_mirror_equals_portal, run_sync
 
 COMPARED = ("contacts", "companies", "deals", "deal_contacts", "engagements", "engagement_contacts",
@@ -264,15 +263,7 @@ def test_a_sync_killed_with_sigkill_after_k_pages_resumes_to_the_mirror_of_an_un
         for k in ks:
             target = max(k * 100, _contacts_in(db) + 100)
             proc = _start_sync(url, db, log)
-            deadline = time.monotonic() + 60
-            while _contacts_in(db) < target:
-                assert proc.poll() is None, f"k={k}: the sync ended before it was killed:\n{log.read_text()}"
-                assert time.monotonic() < deadline, f"k={k}: no progress"
-                time.sleep(0.002)
-            os.kill(proc.pid, signal.SIGKILL)
-            assert proc.wait(timeout=10) == -signal.SIGKILL, f"k={k}"
-            with writer_lock(db):  # the dead process's lock went with it
-                pass
+            kill_when(proc, lambda target=target: _contacts_in(db) >= target, db, f"k={k}", log)
             assert _contacts_in(db) < 8000, f"k={k}: killed after the contacts were all read"
         _sync_to_completion(url, db, log)  # the next process takes the lock and finishes
 

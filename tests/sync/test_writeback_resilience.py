@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -24,7 +23,7 @@ from typing import Any
 import requests
 
 from sync.dashboards import OBJECT_NAME
-from sync.lock import writer_lock
+from tests.processes import kill_when
 
 SMARKETING = [sys.executable, "-m", "sync"]  # the ``smarketing`` command
 TOKEN = "sandbox-token"
@@ -146,15 +145,7 @@ def test_a_push_killed_with_sigkill_resumes_and_writes_nothing_twice_but_the_bat
         for target in KILL_AFTER:
             target = max(target, (_confirmed_records(db) if db.exists() else 0) + 100)
             proc = _start("push", url, db, log)
-            deadline = time.monotonic() + 60
-            while _confirmed_records(db) < target:
-                assert proc.poll() is None, f"target {target}: the push ended before it was killed:\n{log.read_text()}"
-                assert time.monotonic() < deadline, f"target {target}: no progress"
-                time.sleep(0.002)
-            os.kill(proc.pid, signal.SIGKILL)
-            assert proc.wait(timeout=10) == -signal.SIGKILL, f"target {target}: the push ended before the kill"
-            with writer_lock(db):  # the dead process's lock went with it
-                pass
+            kill_when(proc, lambda target=target: _confirmed_records(db) >= target, db, f"target {target}", log)
             snapshots.append(_outbox(db))
             confirmed_at_kill.append(_confirmed_records(db))
             total = sum(len(ids) for ids in _records(snapshots[-1]).values())
