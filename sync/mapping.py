@@ -57,6 +57,8 @@ def number(value: Any, name: str) -> float | None:
         parsed = Decimal(str(value).strip())
     except InvalidOperation:
         raise BadRecord(f"{name} is not a number: {str(value)[:40]!r}") from None
+    if not parsed.is_finite():
+        raise BadRecord(f"{name} is not a finite number: {str(value)[:40]!r}")
     as_float = float(parsed)
     if not math.isfinite(as_float):
         raise BadRecord(f"{name} is not a finite number: {str(value)[:40]!r}")
@@ -72,11 +74,15 @@ def flag(value: Any, name: str) -> int | None:
     return int(text == "true")
 
 
+MAX_ID = 2**63 - 1  # SQLite's INTEGER
+
+
 def object_id(value: Any, name: str = "id") -> int | None:
     if value is None or value == "":
         return None
     text = str(value).strip()
-    if not text.isdigit():
+    # isdigit() alone accepts superscripts and numbers no INTEGER column can hold
+    if not (text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_ID):
         raise BadRecord(f"{name} is not a numeric id: {text[:40]!r}")
     return int(text)
 
@@ -93,7 +99,21 @@ def _base(record: Any, stream: str) -> tuple[int, dict[str, Any]]:
     return record_id, props
 
 
+def _check_text(props: dict[str, Any]) -> None:
+    """HubSpot sends every property value as a string or null; anything else cannot be stored as sent."""
+    for name, value in props.items():
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise BadRecord(f"{name} is not a string but {type(value).__name__}")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRecord(f"{name} holds text that is not valid Unicode") from None
+
+
 def _common(record: dict[str, Any], props: dict[str, Any]) -> Row:
+    _check_text(props)
     archived = record.get("archived")
     if archived not in (None, True, False):
         raise BadRecord(f"archived is not a boolean: {archived!r}")
@@ -103,7 +123,11 @@ def _common(record: dict[str, Any], props: dict[str, Any]) -> Row:
 
 def linked_ids(record: dict[str, Any], to_type: str, type_name: str | None = None) -> list[int]:
     """Ids of inline associations (``?associations=``), optionally of one association type, deduplicated."""
-    results = ((record.get("associations") or {}).get(to_type) or {}).get("results") or []
+    links = record.get("associations") or {}
+    block = links.get(to_type) or {} if isinstance(links, dict) else None
+    results = block.get("results") or [] if isinstance(block, dict) else None
+    if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
+        raise BadRecord(f"associations to {to_type} are not in HubSpot's shape")
     ids = {object_id(r.get("id"), f"associated {to_type} id") for r in results
            if type_name is None or r.get("type") == type_name}
     return sorted(i for i in ids if i is not None)
@@ -138,9 +162,16 @@ def stage_evidence(record: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
                 if match:
                     yield match.group(1), timestamp(value, name) or "", evidence
                     break
-    for entry in (record.get("propertiesWithHistory") or {}).get("lifecyclestage") or []:
-        if entry.get("value"):
-            yield entry["value"], timestamp(entry.get("timestamp"), "lifecyclestage history") or "", "history"
+    history = record.get("propertiesWithHistory") or {}
+    entries = history.get("lifecyclestage") or [] if isinstance(history, dict) else None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise BadRecord("the lifecyclestage history is not in HubSpot's shape")
+    for entry in entries:
+        value = entry.get("value")
+        if value is not None and not isinstance(value, str):
+            raise BadRecord(f"a lifecyclestage history value is not a string but {type(value).__name__}")
+        if value:
+            yield value, timestamp(entry.get("timestamp"), "lifecyclestage history") or "", "history"
 
 
 def needs_history(current_stage: str | None, evidence: Iterable[tuple[str, str, str]], order: dict[str, int]) -> bool:

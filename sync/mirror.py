@@ -103,9 +103,10 @@ class Mirror:
     # -- quarantine ----------------------------------------------------------------------------
 
     def quarantine(self, stream: str, record: Any, reason: str) -> None:
-        record_id = str(record.get("id", "")) if isinstance(record, dict) else ""
+        raw_id = record.get("id") if isinstance(record, dict) else None
+        record_id = "" if raw_id is None else str(raw_id)[:200]
         now = utc_now()
-        payload = json.dumps(record, ensure_ascii=False, default=str)
+        payload = json.dumps(record, ensure_ascii=True, default=str)  # ASCII escapes keep even broken Unicode
         self.db.execute(
             "INSERT INTO quarantine (stream, record_id, reason, payload, first_seen, last_seen) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (stream, record_id) DO UPDATE SET "

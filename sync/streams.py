@@ -19,6 +19,7 @@ from .mapping import (
     engagement_row,
     linked_ids,
     needs_history,
+    object_id,
     stage_evidence,
 )
 from .mirror import Mirror
@@ -186,7 +187,8 @@ def _mark_merged(db: Any, rows: list[Row]) -> None:
     HubSpot lists the merged ids on the survivor only; the merged-away records leave the API.
     """
     for row in rows:
-        merged = [int(i) for i in (row.get("hs_merged_object_ids") or "").split(";") if i.strip().isdigit()]
+        merged = [object_id(i, "merged id") for i in (row.get("hs_merged_object_ids") or "").split(";")
+                  if i.strip().isascii() and i.strip().isdigit() and len(i.strip()) <= 18]
         if not merged:
             continue
         marks = ",".join("?" * len(merged))
