@@ -1,0 +1,51 @@
+"""Two syncs on one mirror: one runs, the other exits at once with a clear message; the mirror stays intact."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+import requests
+
+from tests.conftest import REPO
+from tests.sync.test_worker import free_port
+
+
+def test_a_second_sync_on_the_same_mirror_exits_at_once(tmp_path):
+    port = free_port()
+    sandbox = subprocess.Popen([sys.executable, "-m", "sync", "sandbox", "--port", str(port), "--contacts", "15000",
+                                "--seed", "2"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                requests.get(url + "/_sandbox/stats", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("SMARKETING_")},
+               "SMARKETING_HUBSPOT_BASE_URL": url, "SMARKETING_HUBSPOT_TOKEN": "sandbox-token",
+               "SMARKETING_DB": str(tmp_path / "m.db"), "SMARKETING_SEARCH_LAG_SECONDS": "0"}
+        first = subprocess.Popen([sys.executable, "-m", "sync", "sync"], cwd=tmp_path, env=env, text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        while not (tmp_path / "m.db").exists():  # the first sync holds the lock from here on
+            assert first.poll() is None, first.communicate()
+            time.sleep(0.01)
+        started = time.monotonic()
+        second = subprocess.run([sys.executable, "-m", "sync", "sync"], cwd=tmp_path, env=env, text=True,
+                                capture_output=True, timeout=60)
+        assert first.poll() is None, "the first sync ended before the second was tried"
+        assert second.returncode == 1 and "only one sync runs at a time" in second.stderr
+        assert time.monotonic() - started < 10  # at once: it did not wait for the first one
+        out, err = first.communicate(timeout=120)
+        assert first.returncode == 0, err
+        db = sqlite3.connect(tmp_path / "m.db")
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT count(*) FROM contacts").fetchone()[0] == 15000
+        assert db.execute("SELECT count(*) FROM sync_runs WHERE status = 'ok'").fetchone()[0] == 1
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
