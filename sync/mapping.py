@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from kpi.periods import iso
+
 ENGAGEMENT_FIELDS = {  # type -> (direction, outcome, title) properties
     "calls": ("hs_call_direction", "hs_call_status", "hs_call_title"),
     "emails": ("hs_email_direction", "hs_email_status", "hs_email_subject"),
@@ -47,7 +49,7 @@ def timestamp(value: Any, name: str) -> str | None:
             moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except (ValueError, OverflowError, OSError):
         raise BadRecord(f"{name} is not a date: {text[:40]!r}") from None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return iso(moment)
 
 
 def number(value: Any, name: str) -> float | None:

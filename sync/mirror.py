@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from kpi.periods import iso
+
 from .schema import migrate
 
 STATE_FIELDS = ("phase", "cursor_ms", "full_after", "full_started_ms", "full_pass", "last_full_sync", "last_sync",
@@ -17,8 +19,7 @@ STATE_FIELDS = ("phase", "cursor_ms", "full_after", "full_started_ms", "full_pas
 
 
 def utc_now() -> str:
-    now = datetime.now(UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    return iso(datetime.now(UTC))
 
 
 class PortalMismatch(Exception):

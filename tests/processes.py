@@ -1,15 +1,53 @@
-"""Killing a worker process at a chosen point, for the crash tests of the sync and the push."""
+"""Worker and sandbox processes for the tests that need real ones: starting a sandbox, killing at a chosen point."""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
+
+import requests
 
 from sync.lock import writer_lock
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_sandbox(*options: str, port: int | None = None,
+                  output: int | IO[bytes] = subprocess.DEVNULL) -> tuple[subprocess.Popen[bytes], str]:
+    """``smarketing sandbox OPTIONS`` as its own process; returns (process, URL) once it answers."""
+    port = port or free_port()
+    process = subprocess.Popen([sys.executable, "-m", "sync", "sandbox", "--port", str(port), *options], cwd=REPO,
+                               stdout=output, stderr=subprocess.STDOUT if output != subprocess.DEVNULL else output)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, "the sandbox exited"
+        try:
+            if requests.get(url + "/_sandbox/stats", timeout=1).status_code == 200:
+                return process, url
+        except requests.ConnectionError:
+            pass
+        assert time.monotonic() < deadline, "the sandbox did not answer"
+        time.sleep(0.05)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+    process.wait(timeout=10)
 
 
 def kill_when(proc: subprocess.Popen[bytes], reached: Callable[[], bool], db: Path, what: str, log: Path) -> None:

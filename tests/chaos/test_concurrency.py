@@ -8,24 +8,12 @@ import subprocess
 import sys
 import time
 
-import requests
-
-from tests.conftest import REPO
-from tests.sync.test_worker import free_port
+from tests.processes import start_sandbox, stop
 
 
 def test_a_second_sync_on_the_same_mirror_exits_at_once(tmp_path):
-    port = free_port()
-    sandbox = subprocess.Popen([sys.executable, "-m", "sync", "sandbox", "--port", str(port), "--contacts", "15000",
-                                "--seed", "2"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    sandbox, url = start_sandbox("--contacts", "15000", "--seed", "2")
     try:
-        for _ in range(200):
-            try:
-                requests.get(url + "/_sandbox/stats", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.05)
         env = {**{k: v for k, v in os.environ.items() if not k.startswith("SMARKETING_")},
                "SMARKETING_HUBSPOT_BASE_URL": url, "SMARKETING_HUBSPOT_TOKEN": "sandbox-token",
                "SMARKETING_DB": str(tmp_path / "m.db"), "SMARKETING_SEARCH_LAG_SECONDS": "0"}
@@ -47,5 +35,4 @@ def test_a_second_sync_on_the_same_mirror_exits_at_once(tmp_path):
         assert db.execute("SELECT count(*) FROM contacts").fetchone()[0] == 15000
         assert db.execute("SELECT count(*) FROM sync_runs WHERE status = 'ok'").fetchone()[0] == 1
     finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=10)
+        stop(sandbox)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from click.testing import CliRunner
 from sandbox import DEFAULT_PORTAL_DIR
 from sync.cli import cli
 from tests.conftest import FIXTURES, REPO
+from tests.processes import free_port
 
 
 def run(*args: str, **env: str):
@@ -85,14 +85,10 @@ def test_a_broken_fixture_is_a_clear_error(tmp_path):
     assert "contacts.json: record 1: undeclared properties ['favourite_colour']" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_sandbox_process_serves_fixtures_and_stops_on_sigterm():
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "sync", "sandbox", "--port", str(port), "--fixtures",
                                 str(FIXTURES / "tiny"), "--token", "tiny-token"], cwd=REPO,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

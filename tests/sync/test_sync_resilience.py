@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from sandbox.generate import generate_portal
 from sandbox.records import iso_from_ms
 from sync.jobs import OBJECT_STREAMS, SyncJob, SyncOptions, SyncResult
 from sync.mirror import Mirror
-from tests.processes import kill_when
+from tests.processes import kill_when, start_sandbox
 from tests.sync.helpers import NO_LAG, assert_mirror_equals_portal, run_sync
 
 COMPARED = ("contacts", "companies", "deals", "deal_contacts", "engagements", "engagement_contacts",
@@ -207,10 +206,6 @@ def test_an_incremental_read_stopped_after_k_pages_resumes_to_the_mirror_of_an_u
 # -- 1. stopped after k pages, by kill -9 of the process -------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 SMARKETING = [sys.executable, "-m", "sync"]  # the ``smarketing`` command
@@ -242,22 +237,8 @@ def _sync_to_completion(url: str, db: Path, log: Path) -> None:
 
 def test_a_sync_killed_with_sigkill_after_k_pages_resumes_to_the_mirror_of_an_unstopped_one(tmp_path):
     """``kill -9`` leaves the last committed page and a free lock: the next ``smarketing sync`` finishes the job."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    sandbox = subprocess.Popen([*SMARKETING, "sandbox", "--contacts", "8000", "--deals", "1000", "--seed", "3",
-                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sandbox, url = start_sandbox("--contacts", "8000", "--deals", "1000", "--seed", "3")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert sandbox.poll() is None, sandbox.stderr.read().decode() if sandbox.stderr else "sandbox exited"
-            try:
-                if requests.get(url + "/_sandbox/stats", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "the sandbox did not answer"
-            time.sleep(0.05)
-
         db, log = tmp_path / "m.db", tmp_path / "sync.log"
         ks = sorted(random.Random(20261123).sample(range(1, 70), 3))  # 80 contact pages, then deals and activity
         for k in ks:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -14,30 +13,14 @@ import time
 import pytest
 import requests
 
-from tests.conftest import REPO
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.processes import free_port, start_sandbox, stop
 
 
 @pytest.fixture
 def sandbox():
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "sync", "sandbox", "--port", str(port)], cwd=REPO,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            requests.get(url + "/_sandbox/stats", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+    process, url = start_sandbox()
     yield url
-    process.terminate()
-    process.wait(timeout=10)
+    stop(process)
 
 
 def worker_env(url, tmp_path, **extra):

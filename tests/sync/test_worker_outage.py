@@ -20,32 +20,12 @@ import time
 
 import requests
 
-from tests.conftest import REPO
-from tests.sync.test_worker import free_port, worker_env
+from tests.processes import free_port, start_sandbox, stop
+from tests.sync.test_worker import worker_env
 
 TOKEN = "sandbox-token"
 CONTACT = "115"  # an opportunity in the built-in portal; the test moves it to customer during the outage
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
-
-
-def start_sandbox(port: int) -> subprocess.Popen:
-    """The built-in portal on ``port``, loaded fresh from the fixtures; returns once it answers."""
-    process = subprocess.Popen([sys.executable, "-m", "sync", "sandbox", "--port", str(port)], cwd=REPO,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            requests.get(f"http://127.0.0.1:{port}/_sandbox/stats", timeout=1)
-            return process
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    stop(process)
-    raise AssertionError(f"the sandbox did not start on port {port}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-    process.wait(timeout=10)
 
 
 class Log:
@@ -102,7 +82,7 @@ def test_a_crm_outage_fails_runs_with_a_reason_turns_health_503_and_the_next_run
     db_path = tmp_path / "m.db"
     env = worker_env(crm_url, tmp_path, SMARKETING_HTTP_PORT=str(http_port),
                      SMARKETING_HEALTH_MAX_AGE_MINUTES="0.15")
-    crm = start_sandbox(crm_port)
+    crm, _ = start_sandbox(port=crm_port)
     with open(tmp_path / "stderr.txt", "w") as stderr:
         worker = subprocess.Popen([sys.executable, "-m", "sync", "run"], cwd=tmp_path, text=True, env=env,
                                   stdout=subprocess.PIPE, stderr=stderr)
@@ -133,7 +113,7 @@ def test_a_crm_outage_fails_runs_with_a_reason_turns_health_503_and_the_next_run
         assert "TransportError" in body["last_failure_reason"], body
 
         # 4. The CRM comes back (same port, same portal), with a change made while the mirror was behind.
-        crm = start_sandbox(crm_port)
+        crm, _ = start_sandbox(port=crm_port)
         patched = requests.patch(f"{crm_url}/crm/v3/objects/contacts/{CONTACT}", headers=HEADERS, timeout=5,
                                  json={"properties": {"lifecyclestage": "customer"}})
         assert patched.status_code == 200, patched.text

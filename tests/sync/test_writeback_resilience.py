@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from math import ceil
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from typing import Any
 import requests
 
 from sync.dashboards import OBJECT_NAME
-from tests.processes import kill_when
+from tests.processes import free_port, kill_when, start_sandbox
 
 SMARKETING = [sys.executable, "-m", "sync"]  # the ``smarketing`` command
 TOKEN = "sandbox-token"
@@ -37,10 +35,6 @@ Key = tuple[str, str, str]  # (object type, id, property)
 Row = tuple[str | None, str | None, str, str]  # (wanted, written, state, updated_at)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _read(db: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -91,22 +85,6 @@ def _run(command: str, url: str, db: Path, log: Path) -> str:
     return done.stdout
 
 
-def _start_sandbox(port: int, log: Path) -> subprocess.Popen[bytes]:
-    with open(log, "ab") as out:
-        sandbox = subprocess.Popen([*SMARKETING, "sandbox", "--contacts", "3000", "--deals", "600", "--seed", "5",
-                                    "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while True:
-        assert sandbox.poll() is None, f"the sandbox exited:\n{log.read_text()}"
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/_sandbox/stats", timeout=1).status_code == 200:
-                return sandbox
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "the sandbox did not answer"
-        time.sleep(0.05)
-
-
 def _not_sent_again(before: dict[Key, Row], after: dict[Key, Row], context: str) -> None:
     """A value confirmed before, and wanted unchanged since, was not sent again: its row was not touched."""
     resent = sorted({(t, i) for (t, i, p), (wanted, written, state, updated) in before.items()
@@ -132,10 +110,11 @@ def _crm_values(session: requests.Session, url: str, object_type: str, ids: list
 
 
 def test_a_push_killed_with_sigkill_resumes_and_writes_nothing_twice_but_the_batch_in_flight(tmp_path):
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     db, log = tmp_path / "m.db", tmp_path / "smarketing.log"
-    sandbox = _start_sandbox(port, tmp_path / "sandbox.log")
+    with open(tmp_path / "sandbox.log", "ab") as out:
+        sandbox, _ = start_sandbox("--contacts", "3000", "--deals", "600", "--seed", "5", port=port, output=out)
     try:
         _run("sync", url, db, log)
         requests.post(f"{url}/_sandbox/stats/reset", timeout=5).raise_for_status()
