@@ -56,16 +56,23 @@ CREATE TABLE IF NOT EXISTS contact_funnel (   -- one row per contact in the KPI 
 );
 CREATE INDEX IF NOT EXISTS contact_funnel_stage ON contact_funnel (current_stage);
 CREATE TABLE IF NOT EXISTS funnel_pending (contact_id INTEGER PRIMARY KEY);
-CREATE TRIGGER IF NOT EXISTS funnel_contact_written AFTER INSERT ON contacts
-    BEGIN INSERT OR IGNORE INTO funnel_pending VALUES (NEW.id); END;
-CREATE TRIGGER IF NOT EXISTS funnel_contact_changed AFTER UPDATE ON contacts
-    BEGIN INSERT OR IGNORE INTO funnel_pending VALUES (NEW.id); END;
-CREATE TRIGGER IF NOT EXISTS funnel_contact_deleted AFTER DELETE ON contacts
-    BEGIN INSERT OR IGNORE INTO funnel_pending VALUES (OLD.id); END;
-CREATE TRIGGER IF NOT EXISTS funnel_evidence_written AFTER INSERT ON contact_stage_history
-    BEGIN INSERT OR IGNORE INTO funnel_pending VALUES (NEW.contact_id); END;
-CREATE TRIGGER IF NOT EXISTS funnel_evidence_deleted AFTER DELETE ON contact_stage_history
-    BEGIN INSERT OR IGNORE INTO funnel_pending VALUES (OLD.contact_id); END
+-- ON CONFLICT DO NOTHING, not INSERT OR IGNORE: an outer upsert's conflict policy overrides a trigger's OR clause,
+-- so the mirror's upsert of a contact already queued failed (the version-1 triggers, dropped here).
+DROP TRIGGER IF EXISTS funnel_contact_written;
+DROP TRIGGER IF EXISTS funnel_contact_changed;
+DROP TRIGGER IF EXISTS funnel_contact_deleted;
+DROP TRIGGER IF EXISTS funnel_evidence_written;
+DROP TRIGGER IF EXISTS funnel_evidence_deleted;
+CREATE TRIGGER IF NOT EXISTS funnel_contact_written_v2 AFTER INSERT ON contacts
+    BEGIN INSERT INTO funnel_pending VALUES (NEW.id) ON CONFLICT DO NOTHING; END;
+CREATE TRIGGER IF NOT EXISTS funnel_contact_changed_v2 AFTER UPDATE ON contacts
+    BEGIN INSERT INTO funnel_pending VALUES (NEW.id) ON CONFLICT DO NOTHING; END;
+CREATE TRIGGER IF NOT EXISTS funnel_contact_deleted_v2 AFTER DELETE ON contacts
+    BEGIN INSERT INTO funnel_pending VALUES (OLD.id) ON CONFLICT DO NOTHING; END;
+CREATE TRIGGER IF NOT EXISTS funnel_evidence_written_v2 AFTER INSERT ON contact_stage_history
+    BEGIN INSERT INTO funnel_pending VALUES (NEW.contact_id) ON CONFLICT DO NOTHING; END;
+CREATE TRIGGER IF NOT EXISTS funnel_evidence_deleted_v2 AFTER DELETE ON contact_stage_history
+    BEGIN INSERT INTO funnel_pending VALUES (OLD.contact_id) ON CONFLICT DO NOTHING; END
 """
 
 

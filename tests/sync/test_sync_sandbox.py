@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
+from kpi import KpiConfig
+from kpi.funnel import refresh
 from sandbox import build_portal, load_portal
 from sync.mirror import Mirror, PortalMismatch
 from tests.conftest import T0, mini_portal_data
@@ -71,6 +73,26 @@ def test_an_incremental_sync_follows_what_crm_users_do(api, mirror):
     # the changed records, plus associations of changed pages, plus the steady cost of a run
     assert stats["requests_total"] <= 2 * 7 + 5 + 8, stats["requests_by_route"]
     assert result.records["contacts"] >= 4
+
+
+def test_contacts_changed_again_before_the_funnel_catches_up_sync_fine_and_are_queued_once(api, mirror):
+    """The funnel's triggers queue a changed contact once, however often syncs touch it between two refreshes.
+
+    A full sync rewrites every contact after ``kpi.funnel.refresh`` created the triggers; the incremental
+    sync that follows rewrites contact 113 again. An outer upsert overrides a trigger's ``OR IGNORE``, so
+    with the first triggers the second write of a queued contact failed the sync.
+    """
+    run_sync(api, mirror)
+    refresh(mirror.db, KpiConfig(time_zone="UTC", currency="USD", quota=None))
+    assert mirror.db.execute("SELECT count(*) FROM funnel_pending").fetchone() == (0,)
+    run_sync(api, mirror, full=True)
+    api("PATCH", "/crm/v3/objects/contacts/113", json={"properties": {"lifecyclestage": "customer"}})
+    run_sync(api, mirror)
+    contacts = mirror.db.execute("SELECT count(*) FROM contacts").fetchone()[0]
+    assert mirror.db.execute("SELECT count(*) FROM funnel_pending").fetchone() == (contacts,)
+    refresh(mirror.db, KpiConfig(time_zone="UTC", currency="USD", quota=None))
+    stage = mirror.db.execute("SELECT current_stage FROM contact_funnel WHERE contact_id = 113").fetchone()
+    assert stage == ("customer",)
 
 
 def test_a_regressed_contact_gets_its_history_and_nobody_else_does(api, mirror):
