@@ -20,10 +20,11 @@ from .hubspot import DEFAULT_BASE_URL, ApiResponse, BatchRead, HubSpotClient, Pa
 from .hubspot_search import SearchPage
 from .hubspot_writes import EnsureReport, WriteOutcome
 from .paths import Paths, valid_api_version
+from .read_ahead import read_ahead
 from .retrying import RetryPolicy
 from .stats import ClientStats
 
 __all__ = ["DEFAULT_BASE_URL", "ApiResponse", "AuthError", "BadRequest", "BatchRead", "ClientStats", "Conflict",
            "CRMClient", "CRMError", "DailyLimitReached", "EnsureReport", "HubSpotClient", "MissingScopes", "NotFound",
            "Page", "Paths", "RateLimited", "RetryPolicy", "SearchPage", "ServerError", "TransportError",
-           "WriteOutcome", "valid_api_version"]
+           "WriteOutcome", "read_ahead", "valid_api_version"]

@@ -6,6 +6,7 @@ or KPIs. Reads are generators that hold one page at a time.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ class HubSpotClient:
         self.pacer = Pacer(daily_reserve=daily_reserve, time_zone=time_zone, clock=clock, sleep=sleep)
         self._sleep = sleep
         self._session = session or requests.Session()
+        self._transport = threading.Lock()  # one request at a time, also with a page read ahead in a thread
         self._session.headers.update({"Authorization": f"Bearer {token}", "User-Agent": _user_agent(),
                                       "Accept": "application/json"})
 
@@ -96,8 +98,9 @@ class HubSpotClient:
               search: bool) -> ApiResponse:
         self.pacer.acquire(search)
         try:
-            response = self._session.request(method, self.base_url + path, params=params, json=json,
-                                             timeout=self.timeout)
+            with self._transport:
+                response = self._session.request(method, self.base_url + path, params=params, json=json,
+                                                 timeout=self.timeout)
         except requests.RequestException as e:
             self.stats.record(endpoint, None, 0, 0)
             raise TransportError(f"no answer: {type(e).__name__}", endpoint=endpoint) from None

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connector import CRMClient
+from connector import CRMClient, read_ahead
 
 from .mapping import BadRecord, campaign_rows, owner_row, pipeline_rows, timestamp
 from .mirror import Mirror, utc_now
@@ -38,6 +38,9 @@ log = logging.getLogger("smarketing.sync")
 DEPENDENT_ROWS = {"contacts": [("contact_stage_history", "contact_id"), ("deal_contacts", "contact_id")],
                   "deals": [("deal_contacts", "deal_id")]}
 HISTORY_BATCH = 50  # batch read's limit with propertiesWithHistory
+# A full read commits 25 list pages with the position after them: per-page commits cost a third of the
+# time in log writes; a crash re-reads at most 24 pages.
+PAGES_PER_COMMIT = 25
 REFERENCE_STREAMS = ("account", "lifecycle_stages", "owners", "pipelines", "campaigns")
 ALL_STREAMS = REFERENCE_STREAMS + tuple(OBJECT_STREAMS)
 
@@ -226,7 +229,7 @@ class SyncJob:
 
     def _full(self, stream: ObjectStream, state: dict[str, Any], properties: list[str], ctx: PageContext,
               result: SyncResult) -> None:
-        """The live records, then the recycle bin; each page commits where the read goes on.
+        """The live records, then the recycle bin; every 25 pages commit with where the read goes on.
 
         The last page of each list commits the next phase with it, and ``full_after = ""`` marks the
         recycle bin as read, so a crash at any point never restarts a list from its beginning.
@@ -235,14 +238,19 @@ class SyncJob:
         for phase, archived, following in (("full", False, "full_archived"), ("full_archived", True, "full_archived")):
             if (state["phase"], phase) == ("full_archived", "full") or state["full_after"] == "":
                 continue
-            pages = self.client.object_pages(stream.name, properties, associations=stream.associations,
-                                             archived=archived, after=state["full_after"])
+            pages = iter(read_ahead(self.client.object_pages(stream.name, properties, associations=stream.associations,
+                                                             archived=archived, after=state["full_after"])))
             for page in pages:
-                if page.next_after is not None:
-                    self._write(stream, page.records, ctx, result, phase=phase, full_after=page.next_after)
-                else:
-                    done = "" if archived else None
-                    self._write(stream, page.records, ctx, result, phase=following, full_after=done)
+                with self.mirror.db.atomic():
+                    stored, count = write_page(self.mirror, stream, page.records, ctx), 1
+                    while page.next_after is not None and count < PAGES_PER_COMMIT:
+                        page = next(pages)
+                        stored, count = stored + write_page(self.mirror, stream, page.records, ctx), count + 1
+                    if page.next_after is not None:
+                        self.mirror.save_state(stream.name, phase=phase, full_after=page.next_after)
+                    else:
+                        self.mirror.save_state(stream.name, phase=following, full_after="" if archived else None)
+                self._written(stream, stored, count, result)
             state = {**state, "phase": "full_archived", "full_after": "" if archived else None}
         with self.mirror.db.atomic():
             result.deleted[stream.name] += self._delete_unseen(stream, state["full_pass"])
@@ -274,10 +282,14 @@ class SyncJob:
             stored = write_page(self.mirror, stream, records, ctx)
             if state:
                 self.mirror.save_state(stream.name, **state)
+        self._written(stream, stored, 1, result)
+
+    def _written(self, stream: ObjectStream, stored: int, pages: int, result: SyncResult) -> None:
+        """After a commit: the histories it queued, the counts, and the progress callback (where a stop lands)."""
         if stream.name == "contacts":
             self._flush_histories(at_least=HISTORY_BATCH)
         result.records[stream.name] += stored
-        result.pages[stream.name] += 1
+        result.pages[stream.name] += pages
         self.progress(stream.name, result.pages[stream.name], result.records[stream.name])
 
     def _flush_histories(self, at_least: int = 1) -> None:

@@ -9,6 +9,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -26,6 +27,8 @@ STAGE_EVIDENCE = [  # (pattern of a stage-date property, evidence name)
     (re.compile(r"^hs_lifecyclestage_(.+)_date$"), "hs_lifecyclestage_date"),
     (re.compile(r"^hs_date_entered_(.+)$"), "hs_date_entered"),
 ]
+# HubSpot's own form, kept as it is once checked: most of a page's dates come in it, and formatting is the cost
+CANONICAL_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", re.ASCII)
 PRIMARY_COMPANY = {"contacts": "contact_to_company", "deals": "deal_to_company"}
 
 
@@ -42,6 +45,9 @@ def timestamp(value: Any, name: str) -> str | None:
         return None
     text = str(value).strip()
     try:
+        if CANONICAL_TIMESTAMP.fullmatch(text):
+            datetime.fromisoformat(text[:-1])  # a real date and time, or ValueError
+            return text
         if text.isdigit():
             moment = datetime.fromtimestamp(int(text) / 1000, UTC)
         else:
@@ -101,26 +107,37 @@ def _base(record: Any, stream: str) -> tuple[int, dict[str, Any]]:
     return record_id, props
 
 
-def _check_text(props: dict[str, Any]) -> None:
-    """HubSpot sends every property value as a string or null; anything else cannot be stored as sent."""
+def _properties_text(props: dict[str, Any]) -> str:
+    """The properties as JSON text. HubSpot sends every value as a string or null; anything else cannot be
+    stored as sent, nor can text that is not valid Unicode (checked on the whole text at once, for speed)."""
     for name, value in props.items():
-        if value is None:
-            continue
-        if not isinstance(value, str):
+        if value is not None and not isinstance(value, str):
             raise BadRecord(f"{name} is not a string but {type(value).__name__}")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise BadRecord(f"{name} holds text that is not valid Unicode") from None
+    text = json.dumps(props, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        bad = next((name for name, value in props.items() if not _is_unicode(f"{name}{value or ''}")),
+                   "a property name")
+        raise BadRecord(f"{bad} holds text that is not valid Unicode") from None
+    return text
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _common(record: dict[str, Any], props: dict[str, Any]) -> Row:
-    _check_text(props)
+    text = _properties_text(props)
     archived = record.get("archived")
     if archived not in (None, True, False):
         raise BadRecord(f"archived is not a boolean: {archived!r}")
     return {"archived": int(bool(archived)), "archived_at": timestamp(record.get("archivedAt"), "archivedAt"),
-            "properties": json.dumps(props, ensure_ascii=False, separators=(",", ":"))}
+            "properties": text}
 
 
 def linked_ids(record: dict[str, Any], to_type: str, type_name: str | None = None) -> list[int]:
@@ -155,15 +172,23 @@ def contact_row(record: Any) -> Row:
             **_common(record, p)}
 
 
+@lru_cache(maxsize=4096)
+def _stage_date(name: str) -> tuple[str, str] | None:
+    """(stage, evidence) if ``name`` is a stage-date property; a page asks about the same names again and again."""
+    for pattern, evidence in STAGE_EVIDENCE:
+        match = pattern.match(name)
+        if match:
+            return match.group(1), evidence
+    return None
+
+
 def stage_evidence(record: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
     """(stage, entered at, evidence) from the stage-date properties and any lifecyclestage history."""
     for name, value in record["properties"].items():
         if value:
-            for pattern, evidence in STAGE_EVIDENCE:
-                match = pattern.match(name)
-                if match:
-                    yield match.group(1), timestamp(value, name) or "", evidence
-                    break
+            found = _stage_date(name)
+            if found:
+                yield found[0], timestamp(value, name) or "", found[1]
     history = record.get("propertiesWithHistory") or {}
     entries = history.get("lifecyclestage") or [] if isinstance(history, dict) else None
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):

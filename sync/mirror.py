@@ -38,6 +38,8 @@ class Mirror:
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA busy_timeout = 10000")
         self.db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable at each checkpoint, never corrupt
+        # A checkpoint (and its fsync) per 32 MB of log, not per 4 MB: a full sync spent a sixth of its time there.
+        self.db.execute("PRAGMA wal_autocheckpoint = 8192")
         migrate(self.db)
 
     def close(self) -> None:

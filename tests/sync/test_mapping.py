@@ -35,6 +35,12 @@ def test_timestamps_become_utc_iso_with_milliseconds(value, expected):
     assert timestamp(value, "x") == expected
 
 
+@pytest.mark.parametrize("value", ["2026-02-30T03:04:05.678Z", "2026-01-02T24:04:05.678Z", "٢٠٢٦-01-02T03:04:05.678Z"])
+def test_a_date_in_hubspots_own_form_is_still_checked(value):
+    with pytest.raises(BadRecord, match="x is not a date"):
+        timestamp(value, "x")
+
+
 def test_a_contact_row_keeps_property_names_and_types():
     row = contact_row(record(email="a@b.c", lifecyclestage="lead", hubspot_owner_id="9001"))
     assert (row["id"], row["hubspot_owner_id"], row["archived"], row["createdate"]) == (

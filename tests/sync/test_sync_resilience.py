@@ -126,10 +126,12 @@ def portal_api(serve):
 
 def test_a_full_read_stopped_after_k_pages_resumes_to_the_mirror_of_an_unstopped_one(portal_api, tmp_path,
                                                                                        monkeypatch):
-    """Each page commits with its list cursor: the rerun picks up at the next page, neither losing nor rereading one.
+    """Every few pages commit with their list cursor: the rerun picks up after the last commit, losing no page and
+    rereading only those of the group the crash cut short.
 
     (A stream that had finished reads incrementally in the rerun, which includes its recycle bin.)
     """
+    monkeypatch.setattr(sync.jobs, "PAGES_PER_COMMIT", 4)
     portal = portal_api.server.app.portal
     with Mirror(tmp_path / "whole.db") as whole:
         uninterrupted = quick_sync(portal_api, whole)
@@ -150,7 +152,8 @@ def test_a_full_read_stopped_after_k_pages_resumes_to_the_mirror_of_an_unstopped
                 with pytest.raises(Crash):
                     quick_sync(portal_api, mirror)
             resumed = quick_sync(portal_api, mirror)
-            assert {name: resumed.pages[name] for name in left} == left, f"k={k}: the rerun did not resume"
+            for name, pages in left.items():  # the cut-short group is read again: at most 3 pages
+                assert pages <= resumed.pages[name] <= pages + 3, f"k={k}: the rerun did not resume {name}"
             assert_same_rows(dump(mirror.db.conn), want, f"full read stopped after {k} pages")
             assert_mirror_equals_portal(mirror, portal)
             assert_one_row_per_record(mirror.db.conn, portal, f"k={k}")
