@@ -167,6 +167,14 @@ class HubSpotClient:
         return self.call("POST", self.paths.search(object_type), endpoint="objects.search", json=body,
                          search=True).body
 
+    def live_count(self, object_type: str) -> int:
+        """How many live records of the type there are: one search request, for its ``total``."""
+        answer = self.search(object_type, {"filterGroups": [], "properties": ["hs_object_id"], "limit": 1})
+        total = answer.get("total")
+        if not isinstance(total, int):
+            raise CRMError("the search answer had no total", endpoint="objects.search")
+        return total
+
     def batch_read(self, object_type: str, ids: Iterable[str], properties: Iterable[str] | None = None, *,
                    history: Iterable[str] | None = None, id_property: str | None = None) -> BatchRead:
         """Records by id, 100 a call (50 with history); ids HubSpot does not know come back as ``missing``."""

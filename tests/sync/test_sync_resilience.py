@@ -164,7 +164,7 @@ def test_an_incremental_read_stopped_after_k_pages_resumes_to_the_mirror_of_an_u
                                                                                              monkeypatch):
     """Each search page commits with the time cursor it reached: the rerun reads on from there."""
     api, portal = portal_api, portal_api.server.app.portal
-    ks = (1, 2, 3, 5, 8)
+    ks = (1, 2, 3, 4)  # of 5: three search pages of contacts, their recycle bin, one of deals
     whole = Mirror(tmp_path / "whole.db")
     quick_sync(api, whole)
     stopped = {k: copy_mirror(whole, tmp_path / f"stopped-{k}.db") for k in ks}
@@ -329,7 +329,8 @@ def test_twelve_thousand_contacts_modified_in_one_millisecond_are_mirrored_once(
 
         stats = api.stats()
         searches = sum(n for route, n in stats["requests_by_route"].items() if route.endswith("/search"))
-        assert 12_000 // 200 <= searches <= 12_000 // 200 + 12, stats["requests_by_route"]
+        # plus one live count per object stream, which spares reading the recycle bins
+        assert 12_000 // 200 <= searches <= 12_000 // 200 + 12 + len(OBJECT_STREAMS), stats["requests_by_route"]
         assert max(int(b.get("after") or 0) for b in bodies) < 10_000
         assert "400" not in stats["requests_by_status"], stats["requests_by_status"]
     finally:

@@ -41,6 +41,29 @@ def test_nothing_changed_costs_two_requests_per_object_stream_and_one_per_refere
     assert stats["requests_total"] <= 2 * 7 + 5, stats["requests_by_route"]
 
 
+def test_a_full_recycle_bin_is_not_read_when_the_live_counts_match_and_is_when_they_do_not(serve, mirror):
+    """One search for the live count replaces every page of the recycle bin while nothing was archived.
+
+    150 archived contacts fill two list pages; a sync with nothing changed stays at 19 requests and reads
+    no list at all. When a contact is archived, the counts differ and the bin is read, so it is caught.
+    """
+    api = serve(mini_portal_data(260))
+    for contact_id in range(1, 151):
+        assert api("DELETE", f"/crm/v3/objects/contacts/{contact_id}").status_code == 204
+    run_sync(api, mirror)
+    requests.post(api.url + "/_sandbox/stats/reset", timeout=5)
+    run_sync(api, mirror)
+    stats = api.stats()
+    assert stats["requests_total"] <= 2 * 7 + 5, stats["requests_by_route"]
+    assert "GET /crm/v3/objects/{objectType}" not in stats["requests_by_route"]
+    assert api("DELETE", "/crm/v3/objects/contacts/200").status_code == 204
+    requests.post(api.url + "/_sandbox/stats/reset", timeout=5)
+    run_sync(api, mirror)
+    assert mirror.db.execute("SELECT archived FROM contacts WHERE id = 200").fetchone() == (1,)
+    assert api.stats()["requests_by_object_type"]["contacts"] >= 2 + 2  # search, count, and the bin's two pages
+    assert_mirror_equals_portal(mirror, api.server.app.portal)
+
+
 def test_the_mirror_refuses_another_portal(api, mirror, serve):
     run_sync(api, mirror)
     other = serve()  # the mini portal has another portal id
