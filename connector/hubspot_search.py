@@ -37,6 +37,7 @@ def last_modified_property(object_type: str) -> str:
 class SearchPage:
     records: list[dict[str, Any]]  # search results as HubSpot returns them
     cursor_ms: int  # a safe resume point: every record modified before it has been yielded by now
+    matching: int | None = None  # the query's total: records modified from this page's window start to the end
 
 
 def parse_ms(text: str) -> int:
@@ -55,7 +56,8 @@ def modified_pages(client: HubSpotClient, object_type: str, since_ms: int, until
     search = _Search(client, object_type, properties)
     cursor, seen = since_ms, set[str]()  # seen: ids already yielded whose last-modified is the cursor
     while cursor <= until_ms:
-        results, done = search.page([search.filter("GTE", cursor), search.filter("LTE", until_ms)], search.lastmod)
+        results, done, total = search.page([search.filter("GTE", cursor), search.filter("LTE", until_ms)],
+                                           search.lastmod)
         if not results:
             return
         stamps = [search.stamp(r) for r in results]
@@ -65,7 +67,7 @@ def modified_pages(client: HubSpotClient, object_type: str, since_ms: int, until
         fresh = [r for r, t in zip(results, stamps) if t > cursor or r["id"] not in seen]
         if stamps[-1] == cursor and not done:  # a full page within one millisecond: there may be more
             if fresh:
-                yield SearchPage(fresh, cursor)
+                yield SearchPage(fresh, cursor, total)
             yield from search.drain(cursor, seen | {r["id"] for r in fresh})
             cursor, seen = cursor + 1, set()
             continue
@@ -73,7 +75,7 @@ def modified_pages(client: HubSpotClient, object_type: str, since_ms: int, until
             cursor, seen = stamps[-1], set()
         seen |= {r["id"] for r, t in zip(results, stamps) if t == cursor}
         if fresh:
-            yield SearchPage(fresh, cursor)
+            yield SearchPage(fresh, cursor, total)
         if done:
             return
 
@@ -89,13 +91,15 @@ class _Search:
     def filter(self, operator: str, value: int, name: str | None = None) -> dict[str, str]:
         return {"propertyName": name or self.lastmod, "operator": operator, "value": str(value)}
 
-    def page(self, filters: list[dict[str, str]], sort: str) -> tuple[list[dict[str, Any]], bool]:
-        """One page of a query, and whether it was the query's last."""
+    def page(self, filters: list[dict[str, str]], sort: str) -> tuple[list[dict[str, Any]], bool, int | None]:
+        """One page of a query, whether it was the query's last, and the query's total."""
         body = {"filterGroups": [{"filters": filters}], "sorts": [{"propertyName": sort, "direction": "ASCENDING"}],
                 "properties": self.properties, "limit": SEARCH_LIMIT}
         answer = self.client.search(self.object_type, body)
-        results = answer.get("results", [])
-        return results, len(results) < SEARCH_LIMIT or answer.get("total", SEARCH_LIMIT + 1) <= len(results)
+        results, total = answer.get("results", []), answer.get("total")
+        total = total if isinstance(total, int) else None
+        last = len(results) < SEARCH_LIMIT or (total is not None and total <= len(results))
+        return results, last, total
 
     def stamp(self, record: dict[str, Any]) -> int:
         value = (record.get("properties") or {}).get(self.lastmod)
@@ -108,7 +112,7 @@ class _Search:
         """Every record last modified at ``instant``, by ascending id, skipping the ids in ``seen``."""
         last_id = 0
         while True:
-            results, done = self.page([self.filter("EQ", instant), self.filter("GT", last_id, ID)], ID)
+            results, done, _ = self.page([self.filter("EQ", instant), self.filter("GT", last_id, ID)], ID)
             fresh = [r for r in results if r["id"] not in seen]
             if fresh:
                 yield SearchPage(fresh, instant)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -38,6 +39,7 @@ log = logging.getLogger("smarketing.sync")
 DEPENDENT_ROWS = {"contacts": [("contact_stage_history", "contact_id"), ("deal_contacts", "contact_id")],
                   "deals": [("deal_contacts", "deal_id")]}
 HISTORY_BATCH = 50  # batch read's limit with propertiesWithHistory
+SEARCH_PAGE = 200  # records a search request returns
 # A full read commits 25 list pages with the position after them: per-page commits cost a third of the
 # time in log writes; a crash re-reads at most 24 pages.
 PAGES_PER_COMMIT = 25
@@ -264,6 +266,11 @@ class SyncJob:
         since = max(0, state["cursor_ms"] - int(self.options.overlap_seconds * 1000))
         cursor = state["cursor_ms"]
         for page in self.client.modified_pages(stream.name, since, until, properties):
+            if cursor == state["cursor_ms"] and self._full_read_cheaper(stream, page.matching):
+                log.info("%s: %s records changed, reading them all is cheaper than searching", stream.name,
+                         page.matching)
+                self._full(stream, self._start_full(stream, state), properties, ctx, result)
+                return
             for to_type in stream.associations:
                 ids = [str(r.get("id")) for r in page.records]
                 with_links(page.records, stream.name, to_type, self.client.associations(stream.name, to_type, ids))
@@ -275,6 +282,19 @@ class SyncJob:
                 self._write(stream, page.records, ctx, result)
         self.mirror.save_state(stream.name, cursor_ms=max(cursor, until), last_sync=utc_now(), status="ok",
                                error=None)
+
+    def _full_read_cheaper(self, stream: ObjectStream, changed: int | None) -> bool:
+        """True when a full read costs fewer requests than searching ``changed`` records (after a first push, say).
+
+        Search: a request per 200 records, plus association reads of 100 ids per linked type. A full read:
+        a list request per 100 live and archived records, associations inline.
+        """
+        if not changed:
+            return False
+        search = math.ceil(changed / SEARCH_PAGE) + math.ceil(changed / 100) * len(stream.associations)
+        where, params = stream.scope()
+        records = self.mirror.db.execute(f"SELECT count(*) FROM {stream.table} WHERE {where}", params).fetchone()[0]
+        return math.ceil(records / 100) + 1 < search
 
     def _nothing_archived(self, stream: ObjectStream) -> bool:
         """True when the portal has as many live records as the mirror: the recycle bin needs no reading.

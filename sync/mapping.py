@@ -9,9 +9,9 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from kpi.periods import iso

@@ -64,6 +64,27 @@ def test_a_full_recycle_bin_is_not_read_when_the_live_counts_match_and_is_when_t
     assert_mirror_equals_portal(mirror, api.server.app.portal)
 
 
+def test_when_most_records_changed_a_full_read_replaces_the_search(serve, mirror):
+    """After a bulk change (a first push writes every record) listing all is cheaper than searching the changes.
+
+    250 of 260 contacts changed: the search and its association reads would take 5 requests, the full list 3.
+    The sync reads the first search page, sees the total, and reads the list instead; the mirror equals the portal.
+    """
+    api = serve(mini_portal_data(260))
+    run_sync(api, mirror)
+    for start in range(1, 251, 100):
+        inputs = [{"id": str(i), "properties": {"firstname": f"Name {i}"}} for i in range(start, min(start + 100, 251))]
+        assert api("POST", "/crm/v3/objects/contacts/batch/update", json={"inputs": inputs}).status_code == 200
+    requests.post(api.url + "/_sandbox/stats/reset", timeout=5)
+    result = run_sync(api, mirror)
+    routes = api.stats()["requests_by_route"]
+    assert result.records["contacts"] == 260 and result.pages["contacts"] == 4  # 3 live pages, 1 of the bin
+    assert routes["POST /crm/v3/objects/{objectType}/search"] == 7 + 6  # a page per stream, a count but contacts
+    assert "POST /crm/v4/associations/{fromObjectType}/{toObjectType}/batch/read" not in routes
+    assert_mirror_equals_portal(mirror, api.server.app.portal)
+    assert mirror.db.execute("SELECT firstname FROM contacts WHERE id = 250").fetchone() == ("Name 250",)
+
+
 def test_the_mirror_refuses_another_portal(api, mirror, serve):
     run_sync(api, mirror)
     other = serve()  # the mini portal has another portal id
