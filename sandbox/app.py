@@ -43,13 +43,16 @@ class Stats:
         with self._lock:
             self.by_status: Counter[str] = Counter()
             self.by_route: Counter[str] = Counter()
+            self.by_object_type: Counter[str] = Counter()
             self.faults = 0
             self.rate_limited = 0
 
-    def record(self, route: str, status: int) -> None:
+    def record(self, route: str, status: int, object_type: str | None) -> None:
         with self._lock:
             self.by_status[str(status)] += 1
             self.by_route[route] += 1
+            if object_type:
+                self.by_object_type[object_type] += 1
 
     def fault(self) -> None:
         with self._lock:
@@ -62,7 +65,8 @@ class Stats:
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {"requests_total": sum(self.by_status.values()), "requests_by_status": dict(self.by_status),
-                    "requests_by_route": dict(self.by_route), "faults_injected": self.faults,
+                    "requests_by_route": dict(self.by_route),
+                    "requests_by_object_type": dict(self.by_object_type), "faults_injected": self.faults,
                     "rate_limited": self.rate_limited}
 
 
@@ -127,7 +131,7 @@ class SandboxApp:
             route = route.replace(numbered, dated, 1)
         outcome = self._serve(found, method, canonical, path, query, body, headers, base_url)
         reply = outcome.reply
-        self.stats.record(route, reply.status if reply else 0)
+        self.stats.record(route, reply.status if reply else 0, found[1].get("objectType") if found else None)
         if reply is not None:
             reply.headers.setdefault("X-HubSpot-Correlation-Id", correlation_id())
         return outcome
@@ -167,11 +171,15 @@ class SandboxApp:
         except ApiError as e:
             return Outcome(Reply(e.status, e.body, dict(e.headers)))
 
+    def _stats(self) -> dict[str, Any]:
+        return {**self.stats.snapshot(), "busiest_ten_seconds": self.limiter.busiest_window}
+
     def _admin(self, method: str, path: str) -> Reply:
         if method == "GET" and path == "/_sandbox/stats":
-            return Reply(200, self.stats.snapshot())
+            return Reply(200, self._stats())
         if method == "POST" and path == "/_sandbox/stats/reset":
             self.stats.reset()
-            return Reply(200, self.stats.snapshot())
+            self.limiter.busiest_window = 0
+            return Reply(200, self._stats())
         return Reply(404, {"status": "error", "message": f"No admin route {method} {path}",
                            "category": "OBJECT_NOT_FOUND", "correlationId": correlation_id()})

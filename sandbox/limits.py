@@ -36,6 +36,7 @@ class RateLimiter:
         self._search_window: deque[float] = deque()
         self._day: str | None = None
         self._daily_used = 0
+        self.busiest_window = 0  # the most requests seen in one 10-second window, for the stats
         self._lock = threading.Lock()
 
     def admit(self, search: bool) -> dict[str, str]:
@@ -59,6 +60,7 @@ class RateLimiter:
                 return {}  # search answers carry no rate-limit headers
             self._window.append(now)
             self._second.append(now)
+            self.busiest_window = max(self.busiest_window, len(self._window))
             return self._headers()
 
     def _headers(self) -> dict[str, str]:

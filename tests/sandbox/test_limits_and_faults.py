@@ -32,6 +32,9 @@ def test_rate_limit_headers_count_down_and_429_past_the_budget(serve):
     assert "X-HubSpot-Correlation-Id" in reply.headers
     stats = api.stats()
     assert stats["rate_limited"] == 1 and stats["faults_injected"] == 0 and stats["requests_by_status"]["429"] == 1
+    assert stats["busiest_ten_seconds"] == 5  # the refused request is not admitted
+    requests.post(api.url + "/_sandbox/stats/reset", timeout=5)
+    assert api.stats()["busiest_ten_seconds"] == 0
 
 
 def test_headers_carry_hubspots_names(serve):
@@ -93,7 +96,7 @@ def test_admin_routes_need_no_token_and_are_not_counted(serve):
     assert reset["requests_total"] == 0
 
 
-def test_stats_count_routes_by_template(serve):
+def test_stats_count_routes_by_template_and_object_type(serve):
     api = serve()
     api("GET", "/crm/v3/objects/contacts/2")
     api("GET", "/crm/v3/objects/deals/1")
@@ -105,6 +108,7 @@ def test_stats_count_routes_by_template(serve):
         "POST /crm/v3/objects/{objectType}/search": 1,
         "POST /crm/v3/objects/{objectType}/batch/read": 1,
     }
+    assert stats["requests_by_object_type"] == {"contacts": 3, "deals": 1}
     assert stats["requests_total"] == 4 and stats["requests_by_status"] == {"200": 4}
     requests.post(api.url + "/_sandbox/stats/reset", timeout=5)
     assert api.stats()["requests_total"] == 0
