@@ -1,4 +1,8 @@
-"""Shared fixtures: a clean environment for every test, and sandbox portals on loopback."""
+"""Shared fixtures: a clean environment for every test, sandbox portals on loopback, and the chaos suite's scale.
+
+``pytest --long`` runs the chaos suite (tests/chaos/) in its full form: larger portals, more kills, more
+hypothesis examples. Without it the suite runs its short form, which CI runs on every change.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,34 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import settings
 
 from sandbox import Portal, SandboxConfig, SandboxServer, build_portal, load_portal
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 T0 = "2026-01-05T09:00:00.000Z"
+
+# Hypothesis examples a bad-data property of the chaos suite tries: short form, and full form (--long).
+CHAOS_EXAMPLES = {False: 40, True: 1_000}
+settings.register_profile("chaos", max_examples=CHAOS_EXAMPLES[False], deadline=None)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--long", action="store_true", default=False,
+                     help="run the chaos suite (tests/chaos) in its full form: larger portals, more kills and "
+                          "hypothesis examples")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The chaos profile is read when the test modules are imported, after this: --long takes effect there."""
+    settings.register_profile("chaos", max_examples=CHAOS_EXAMPLES[config.getoption("--long")], deadline=None)
+
+
+@pytest.fixture(scope="session")
+def long_run(request: pytest.FixtureRequest) -> bool:
+    """True under ``pytest --long``: a chaos test then runs in its full form."""
+    return bool(request.config.getoption("--long"))
 
 
 @pytest.fixture(autouse=True)

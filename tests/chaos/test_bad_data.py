@@ -231,7 +231,7 @@ def check_page(stream_name: str, records: list[Any], good_ids: list[int], bad: l
             mirror.close()
 
 
-SETTINGS = settings(max_examples=40, deadline=None)
+SETTINGS = settings(settings.get_profile("chaos"))  # 40 examples a property; 1,000 under pytest --long
 
 
 @SETTINGS
