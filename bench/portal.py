@@ -122,17 +122,16 @@ class BenchPortal:
         Contacts move one lifecycle stage forward (so the stage the worker writes moves too); deals get
         a new amount.
         """
-        table_stage = "lifecyclestage" if object_type == "contacts" else "amount"
+        name = "lifecyclestage" if object_type == "contacts" else "amount"
         with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as conn:
             live = "archived = 0" + (" AND merged_into IS NULL" if object_type == "contacts" else "")
-            rows = conn.execute(f"SELECT id, {table_stage} FROM {object_type} WHERE {live} ORDER BY id").fetchall()
+            rows = conn.execute(f"SELECT id, {name} FROM {object_type} WHERE {live} ORDER BY id").fetchall()
             total = len(rows)
         if object_type == "contacts":
             rows = [(i, NEXT_STAGE[stage]) for i, stage in rows if stage in NEXT_STAGE]
         else:
             rows = [(i, str(round((amount or 0) + 100, 2))) for i, amount in rows]
         chosen = random.Random(seed).sample(rows, min(len(rows), round(share * total)))
-        name = "lifecyclestage" if object_type == "contacts" else "amount"
         for start in range(0, len(chosen), 100):
             inputs = [{"id": str(i), "properties": {name: value}} for i, value in chosen[start:start + 100]]
             answer = self.session.post(f"{self.url}/crm/v3/objects/{object_type}/batch/update",
