@@ -24,8 +24,8 @@ import requests
 from bench.sandbox_pages import start_sandbox
 from connector import HubSpotClient
 from sandbox import DEFAULT_TOKEN
-from sync.jobs import SyncJob, SyncOptions
-from sync.mirror import Mirror
+from sync.ingest import SyncJob, SyncOptions
+from sync.storage import Mirror
 
 RECORD_TABLES = ("contacts", "deals", "companies", "engagements")
 # every table a full sync fills from the CRM's answers

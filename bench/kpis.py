@@ -6,9 +6,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kpi import KpiConfig, Period, compute
-from kpi.funnel import refresh
-from sync.mirror import Mirror
+from kpi import KpiConfig, Period, compute, refresh
+from sync.storage import Mirror
 
 ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)  # the generator's "now"
 

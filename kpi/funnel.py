@@ -4,8 +4,9 @@ Definitions §1.2-1.6. The portal's lifecycle values map to canonical stages (Hu
 then option labels, then the ``stage_map`` setting; the rest is ``other`` and reported). For each
 contact, raw(s) is the earliest evidence of entering s; the default mode implies pass-through between
 the first stage entered (a qualified first stage counts as lead) and the highest one; strict mode uses
-raw entries only. The tables are derived: triggers on the mirror queue changed contacts in
-``funnel_pending``, and :func:`refresh` rebuilds just those (everything when the mapping changed).
+raw entries only. The tables (``funnel``, ``contact_funnel``) are derived: triggers of the mirror's schema
+queue changed contacts in ``funnel_pending``, and :func:`refresh` rebuilds just those (everything when the
+mapping changed).
 """
 
 from __future__ import annotations
@@ -30,50 +31,6 @@ LABELS = {"subscriber": "subscriber", "lead": "lead", "marketing qualified lead"
           "evangelist": "evangelist", "other": "other"}
 QUALIFIED_FIRST = ("mql", "sql", "opportunity")  # a contact created into these is still a new lead (§1.4)
 VERSION = 1  # bump to rebuild every derived row when the rules change
-
-_TABLES = """
-CREATE TABLE IF NOT EXISTS funnel (
-    contact_id INTEGER NOT NULL,
-    stage TEXT NOT NULL,          -- canonical: subscriber lead mql sql opportunity customer evangelist
-    reached_at TEXT,              -- default mode (implied pass-through); NULL when not reached in that mode
-    raw_at TEXT,                  -- earliest recorded entry; strict mode counts only these
-    implied INTEGER NOT NULL,     -- 1 when reached only by pass-through
-    PRIMARY KEY (contact_id, stage)
-);
-CREATE INDEX IF NOT EXISTS funnel_stage_reached ON funnel (stage, reached_at);
-CREATE INDEX IF NOT EXISTS funnel_stage_raw ON funnel (stage, raw_at);
-CREATE TABLE IF NOT EXISTS contact_funnel (   -- one row per contact in the KPI population
-    contact_id INTEGER PRIMARY KEY,
-    current_stage TEXT NOT NULL,  -- canonical stage of the current lifecycle value (other when unmapped)
-    current_value TEXT,           -- the portal's value
-    entered_current_at TEXT,      -- latest entry into the current value: time in stage runs from here
-    source TEXT NOT NULL,         -- hs_analytics_source, UNKNOWN when empty
-    campaign TEXT,                -- first-touch converting campaign
-    owner_id INTEGER,
-    owner_assigned_at TEXT,
-    lead_status TEXT,
-    first_entry_at TEXT           -- earliest evidence of any stage, for deal attribution
-);
-CREATE INDEX IF NOT EXISTS contact_funnel_stage ON contact_funnel (current_stage);
-CREATE TABLE IF NOT EXISTS funnel_pending (contact_id INTEGER PRIMARY KEY);
--- ON CONFLICT DO NOTHING, not INSERT OR IGNORE: an outer upsert's conflict policy overrides a trigger's OR clause,
--- so the mirror's upsert of a contact already queued failed (the version-1 triggers, dropped here).
-DROP TRIGGER IF EXISTS funnel_contact_written;
-DROP TRIGGER IF EXISTS funnel_contact_changed;
-DROP TRIGGER IF EXISTS funnel_contact_deleted;
-DROP TRIGGER IF EXISTS funnel_evidence_written;
-DROP TRIGGER IF EXISTS funnel_evidence_deleted;
-CREATE TRIGGER IF NOT EXISTS funnel_contact_written_v2 AFTER INSERT ON contacts
-    BEGIN INSERT INTO funnel_pending VALUES (NEW.id) ON CONFLICT DO NOTHING; END;
-CREATE TRIGGER IF NOT EXISTS funnel_contact_changed_v2 AFTER UPDATE ON contacts
-    BEGIN INSERT INTO funnel_pending VALUES (NEW.id) ON CONFLICT DO NOTHING; END;
-CREATE TRIGGER IF NOT EXISTS funnel_contact_deleted_v2 AFTER DELETE ON contacts
-    BEGIN INSERT INTO funnel_pending VALUES (OLD.id) ON CONFLICT DO NOTHING; END;
-CREATE TRIGGER IF NOT EXISTS funnel_evidence_written_v2 AFTER INSERT ON contact_stage_history
-    BEGIN INSERT INTO funnel_pending VALUES (NEW.contact_id) ON CONFLICT DO NOTHING; END;
-CREATE TRIGGER IF NOT EXISTS funnel_evidence_deleted_v2 AFTER DELETE ON contact_stage_history
-    BEGIN INSERT INTO funnel_pending VALUES (OLD.contact_id) ON CONFLICT DO NOTHING; END
-"""
 
 
 @dataclass
@@ -117,14 +74,11 @@ def reached(raw: dict[str, str]) -> dict[str, tuple[str | None, bool]]:
     return out
 
 
-def ensure_tables(db: Any) -> None:
-    """Create the derived tables and the triggers that queue changed contacts (idempotent)."""
-    db.conn.executescript(_TABLES)
-
-
 def refresh(db: Any, config: KpiConfig) -> FunnelReport:
-    """Bring the funnel up to date with the mirror: the queued contacts, or all when the rules changed."""
-    ensure_tables(db)
+    """Bring the funnel up to date with the mirror: the queued contacts, or all when the rules changed.
+
+    The tables and the triggers that queue changed contacts are the mirror's (its schema creates them).
+    """
     mapping, unmapped = stage_mapping(db, config)
     fingerprint = hashlib.sha256(json.dumps([VERSION, sorted(mapping.items()), sorted(config.internal_domains)])
                                  .encode()).hexdigest()

@@ -32,6 +32,14 @@ class MonthWindow(Period):
 
     stop: date = date.min  # the first local day after the window
 
+    @classmethod
+    def ending_with(cls, last: Period, months: int) -> MonthWindow:
+        """The ``months`` whole months that end with the month ``last``."""
+        first = last
+        for _ in range(max(1, months) - 1):
+            first = first.previous()
+        return cls("window", first.first, last.time_zone, stop=last.end)
+
     @property
     def end(self) -> date:
         return self.stop
@@ -42,12 +50,8 @@ class MonthWindow(Period):
 
 def window(ctx: KpiContext) -> MonthWindow:
     """The configured number of whole months ending with the month in which the period asked ends."""
-    zone = ctx.period.time_zone
-    last = Period.containing("month", ctx.period.end - timedelta(days=1), zone)
-    first = last
-    for _ in range(max(1, ctx.config.planning_window_months) - 1):
-        first = first.previous()
-    return MonthWindow("window", first.first, zone, stop=last.end)
+    last = Period.containing("month", ctx.period.end - timedelta(days=1), ctx.period.time_zone)
+    return MonthWindow.ending_with(last, ctx.config.planning_window_months)
 
 
 def customers_needed(ctx: KpiContext, by: str | None) -> list[KpiResult]:

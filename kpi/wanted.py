@@ -9,18 +9,44 @@ close and whether they are new business or expansion. Names are without the call
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from fractions import Fraction
 from math import floor
+from typing import Any
 
+from .config import KpiConfig
 from .context import KpiContext
 from .deals import deal_facts
-from .periods import parse_iso
+from .funnel import refresh
+from .periods import Period, parse_iso
+from .planning import MonthWindow
 from .sla import contact_sla
 
 CONTACT_FIELDS = ("funnel_stage", "stage_entered_at", "source_bucket", "sla_status", "first_followup_hours",
                   "followup_attempts", "duplicate_of")
 DEAL_FIELDS = ("lead_source", "campaign", "days_to_close", "deal_kind")
 SLA_STATUSES = ("met", "pending", "overdue", "breached", "not_applicable")
+SLA_LOOKBACK_MONTHS = 12  # the SLA status of hand-offs older than this is not_applicable
+
+
+@dataclass
+class WantedValues:
+    """The values wanted in the CRM: (record id, {field: value}) for contacts and for deals, produced lazily."""
+
+    contacts: Iterator[tuple[int, dict[str, str | None]]]
+    deals: Iterator[tuple[int, dict[str, str | None]]]
+
+
+def writeback_values(db: Any, config: KpiConfig, now: datetime) -> WantedValues:
+    """Every contact's and deal's wanted values as of ``now`` (the funnel refreshed first).
+
+    The SLA fields cover the MQL hand-offs of the last 12 months, the current one included.
+    """
+    refresh(db, config)
+    month = Period.containing("month", now.astimezone(UTC).date(), config.time_zone)
+    ctx = KpiContext(db, config, MonthWindow.ending_with(month, SLA_LOOKBACK_MONTHS), now)
+    return WantedValues(contact_values(ctx), deal_values(ctx))
 
 # Duplicates among live, non-merged contacts: the email lower-cased and stripped, a "+tag" dropped from the local
 # part (gmail dots are kept: elsewhere they matter). The oldest record of a group is kept (unknown createdate last,

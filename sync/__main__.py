@@ -1,5 +1,5 @@
 """``python -m sync`` runs the ``smarketing`` command."""
 
-from .cli import cli
+from .app.cli import cli
 
 cli(prog_name="smarketing")

@@ -14,7 +14,7 @@ from typing import IO
 
 import requests
 
-from sync.lock import writer_lock
+from sync.storage import writer_lock
 
 REPO = Path(__file__).resolve().parent.parent
 

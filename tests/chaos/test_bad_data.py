@@ -23,8 +23,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.mirror import Mirror
-from sync.streams import OBJECT_STREAMS, PageContext, write_page
+from sync.ingest.streams import OBJECT_STREAMS, PageContext, write_page
+from sync.storage import Mirror
 
 CURRENCY = "USD"
 STAGES = ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer",
@@ -204,7 +204,7 @@ def check_page(stream_name: str, records: list[Any], good_ids: list[int], bad: l
                 stored = write_page(mirror, stream, records, PageContext(currency=CURRENCY))
             assert stored == len(good_ids)
 
-            where, params = stream.scope()
+            where, params = stream.where()
             columns = TEXT_FIELD[stream_name][1] + (", lifecyclestage" if stream_name == "contacts" else "")
             rows = {row[0]: row[1:] for row in mirror.db.execute(
                 f"SELECT id, {columns} FROM {stream.table} WHERE {where}", params).fetchall()}

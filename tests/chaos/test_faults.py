@@ -41,8 +41,8 @@ import requests
 
 from sandbox import load_portal
 from sandbox.generate import generate_portal
-from sync.dashboards import FIELDS, OBJECT_NAME
 from sync.writeback import definitions
+from sync.writeback.dashboards import FIELDS, OBJECT_NAME
 from tests.conftest import Api
 
 SEED = 8

@@ -29,10 +29,9 @@ import pytest
 
 from sandbox import load_portal
 from sandbox.generate import generate_portal
-from sync.dashboards import OBJECT_NAME
-from sync.lock import writer_lock
-from sync.mirror import Mirror
-from sync.streams import history_rows
+from sync.ingest.history import history_rows
+from sync.storage import Mirror, writer_lock
+from sync.writeback.dashboards import OBJECT_NAME
 from tests.conftest import Api
 from tests.sync.helpers import assert_mirror_equals_portal
 

@@ -9,7 +9,7 @@ from kpi import KpiConfig, Period
 from kpi.context import KpiContext
 from kpi.funnel import refresh
 from kpi.periods import parse_iso
-from sync.mirror import Mirror
+from sync.storage import Mirror
 
 STAGES = [("subscriber", "Subscriber"), ("lead", "Lead"), ("marketingqualifiedlead", "Marketing Qualified Lead"),
           ("salesqualifiedlead", "Sales Qualified Lead"), ("opportunity", "Opportunity"), ("customer", "Customer"),

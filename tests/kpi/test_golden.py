@@ -59,7 +59,7 @@ from kpi.engine import compute
 from kpi.funnel import refresh
 from kpi.registry import specs
 from sandbox import build_portal
-from sync.mirror import Mirror
+from sync.storage import Mirror
 from tests.conftest import FIXTURES
 from tests.sync.helpers import run_sync
 

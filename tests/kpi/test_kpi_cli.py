@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from kpi.registry import specs
 from sandbox import build_portal
-from sync.cli import cli
+from sync.app.cli import cli
 
 FIELDS = {"kpi", "period", "segment", "value", "numerator", "denominator", "excluded", "as_of"}
 

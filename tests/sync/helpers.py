@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from connector import HubSpotClient
-from sync.jobs import SyncJob, SyncOptions, SyncResult
-from sync.mirror import Mirror
+from sync.ingest import SyncJob, SyncOptions, SyncResult
+from sync.storage import Mirror
 
 NO_LAG = {"search_lag_seconds": 0.0, "overlap_seconds": 0.0}
 
@@ -24,7 +24,7 @@ def run_sync(api: Any, mirror: Mirror, **options: Any) -> SyncResult:
 def _ts(value: str | None) -> str | None:
     if not value:
         return None
-    from sync.mapping import timestamp
+    from sync.ingest.mapping import timestamp
     return timestamp(value, "test")
 
 

@@ -14,7 +14,7 @@ import requests
 from click.testing import CliRunner
 
 from sandbox import DEFAULT_PORTAL_DIR
-from sync.cli import cli
+from sync.app.cli import cli
 from tests.conftest import FIXTURES, REPO
 from tests.processes import free_port
 
@@ -141,7 +141,7 @@ def test_sync_with_a_refused_token_exits_2(serve, tmp_path):
 
 
 def test_a_second_sync_on_the_same_mirror_exits_at_once(serve, tmp_path):
-    from sync.lock import writer_lock
+    from sync.storage import writer_lock
     api = serve()
     with writer_lock(tmp_path / "m.db"):
         result = run("sync", **_sync_env(api, tmp_path))

@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import REGISTRY, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from sync.health import Health, HealthServer
+from sync.app.health import Health, HealthServer
 
 T0 = 1_780_000_000.0  # 2026-05-28T20:26:40Z
 

@@ -9,8 +9,9 @@ import re
 
 import pytest
 
-from sync import logs
-from sync.logs import configure_logging, current_run_id, redact, register_secret, run_context
+from sync import secrets
+from sync.app.logs import configure_logging, current_run_id, run_context
+from sync.secrets import redact, register_secret
 
 TOKEN = "pat-na1-0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 
@@ -129,5 +130,5 @@ def test_unknown_format_is_refused():
 @pytest.fixture(autouse=True)
 def _forget_secrets():
     yield
-    logs._secrets.clear()
-    logs._secrets_re = None
+    secrets._secrets.clear()
+    secrets._secrets_re = None

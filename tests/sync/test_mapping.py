@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync.mapping import (
+from sync.ingest.mapping import (
     BadRecord,
     contact_row,
     deal_row,

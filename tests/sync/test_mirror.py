@@ -7,9 +7,9 @@ import sqlite3
 import pytest
 from sqlite_utils import Database
 
-from sync.lock import MirrorBusy, writer_lock
-from sync.mirror import Mirror, PortalMismatch
-from sync.schema import VERSION, MirrorTooNew, migrate
+from sync.errors import MirrorBusy, MirrorTooNew, PortalMismatch
+from sync.storage import Mirror, writer_lock
+from sync.storage.schema import VERSION, migrate
 
 
 def test_a_new_mirror_is_at_the_current_version_in_wal_mode(tmp_path):
@@ -35,7 +35,7 @@ def test_a_mirror_from_a_newer_worker_is_refused(tmp_path):
 
 
 def test_a_failed_migration_leaves_the_mirror_as_it_was(tmp_path, monkeypatch):
-    import sync.schema as schema
+    import sync.storage.schema as schema
 
     def broken(db):
         db.execute("CREATE TABLE half_done (x)")
@@ -54,7 +54,7 @@ def test_a_failed_migration_leaves_the_mirror_as_it_was(tmp_path, monkeypatch):
 
 
 def test_an_older_mirror_is_migrated_forward_without_loss(tmp_path, monkeypatch):
-    import sync.schema as schema
+    import sync.storage.schema as schema
     path = tmp_path / "m.db"
     monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
     monkeypatch.setattr(schema, "VERSION", 1)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sync.settings import Settings, SettingsError, load_settings, require_token
+from sync.app.settings import Settings, load_settings, require_token
+from sync.errors import SettingsError
 
 TOKEN = "pat-na1-0f3c9a7e-secret-value"
 
@@ -87,7 +88,7 @@ def test_connector_settings_are_checked(monkeypatch, name, value):
 
 
 def test_the_client_is_built_from_settings(monkeypatch):
-    from sync.crm import client_from_settings
+    from sync.app.wiring import client_from_settings
     with pytest.raises(SettingsError, match="SMARKETING_HUBSPOT_TOKEN"):
         client_from_settings(load_settings())
     monkeypatch.setenv("SMARKETING_HUBSPOT_TOKEN", TOKEN)

@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 import requests
 
-import sync.jobs
+import sync.ingest.job
 from connector import HubSpotClient
 from sandbox import load_portal
 from sandbox.generate import generate_portal
 from sandbox.records import iso_from_ms
-from sync.jobs import OBJECT_STREAMS, SyncJob, SyncOptions, SyncResult
-from sync.mirror import Mirror
+from sync.ingest import OBJECT_STREAMS, SyncJob, SyncOptions, SyncResult
+from sync.storage import Mirror
 from tests.processes import kill_when, start_sandbox
 from tests.sync.helpers import NO_LAG, assert_mirror_equals_portal, run_sync
 
@@ -69,7 +69,7 @@ class Crash(Exception):
 def crash_after(monkeypatch: pytest.MonkeyPatch, pages: int) -> None:
     """Page ``pages + 1`` fails inside its transaction, as a crash between two pages would leave it."""
     written = 0
-    real = sync.jobs.write_page
+    real = sync.ingest.job.write_page
 
     def write_page(*args: Any) -> int:
         nonlocal written
@@ -78,7 +78,7 @@ def crash_after(monkeypatch: pytest.MonkeyPatch, pages: int) -> None:
         written += 1
         return real(*args)
 
-    monkeypatch.setattr(sync.jobs, "write_page", write_page)
+    monkeypatch.setattr(sync.ingest.job, "write_page", write_page)
 
 
 def dump(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
@@ -131,7 +131,7 @@ def test_a_full_read_stopped_after_k_pages_resumes_to_the_mirror_of_an_unstopped
 
     (A stream that had finished reads incrementally in the rerun, which includes its recycle bin.)
     """
-    monkeypatch.setattr(sync.jobs, "PAGES_PER_COMMIT", 4)
+    monkeypatch.setattr(sync.ingest.job, "PAGES_PER_COMMIT", 4)
     portal = portal_api.server.app.portal
     with Mirror(tmp_path / "whole.db") as whole:
         uninterrupted = quick_sync(portal_api, whole)
@@ -298,14 +298,14 @@ def test_twelve_thousand_contacts_modified_in_one_millisecond_are_mirrored_once(
         mirror.save_state("contacts", cursor_ms=instant - 1_000)
 
         written: Counter[str] = Counter()
-        real = sync.jobs.write_page
+        real = sync.ingest.job.write_page
 
         def write_page(m: Mirror, stream: Any, records: list[dict[str, Any]], ctx: Any) -> int:
             if stream.name == "contacts":
                 written.update(str(r["id"]) for r in records)
             return real(m, stream, records, ctx)
 
-        monkeypatch.setattr(sync.jobs, "write_page", write_page)
+        monkeypatch.setattr(sync.ingest.job, "write_page", write_page)
         # the search path is what is tested: a full list would be cheaper for 12,000 of 12,500 contacts
         monkeypatch.setattr(SyncJob, "_full_read_cheaper", lambda *args: False)
         client = quick_client(api)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import requests
 
-from kpi import KpiConfig
-from kpi.funnel import refresh
+from kpi import KpiConfig, refresh
 from sandbox import build_portal, load_portal
-from sync.mirror import Mirror, PortalMismatch
+from sync.errors import PortalMismatch
+from sync.storage import Mirror
 from tests.conftest import T0, mini_portal_data
 from tests.sync.helpers import assert_mirror_equals_portal, run_sync
 

@@ -82,8 +82,8 @@ def missing_scopes():
 def test_a_missing_scope_at_start_up_exits_2_naming_it(monkeypatch, tmp_path):
     from click.testing import CliRunner
 
-    from sync.cli import cli
-    from sync.worker import Worker
+    from sync.app.cli import cli
+    from sync.app.worker import Worker
 
     def refuse(self):
         raise missing_scopes()
@@ -98,9 +98,9 @@ def test_a_missing_scope_at_start_up_exits_2_naming_it(monkeypatch, tmp_path):
 def test_a_missing_scope_later_is_logged_with_the_scope_and_the_next_run_goes_on(monkeypatch, tmp_path, caplog):
     import logging
 
-    from sync.jobs import SyncJob
-    from sync.settings import load_settings
-    from sync.worker import Worker
+    from sync.app.settings import load_settings
+    from sync.app.worker import Worker
+    from sync.ingest import SyncJob
 
     def refuse(self):
         raise missing_scopes()

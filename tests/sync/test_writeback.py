@@ -10,7 +10,7 @@ import requests
 from connector import HubSpotClient
 from kpi import KpiConfig
 from sandbox import build_portal
-from sync.mirror import Mirror
+from sync.storage import Mirror
 from sync.writeback import Pusher
 from tests.sync.helpers import run_sync
 
@@ -149,7 +149,7 @@ def test_as_of_alone_is_no_reason_to_write(api, mirror):
 def test_status_shows_the_outbox_and_why_dashboards_are_off(serve, mirror, tmp_path):
     from click.testing import CliRunner
 
-    from sync.cli import cli
+    from sync.app.cli import cli
     api = serve(build_portal(), custom_objects=False)
     run_sync(api, mirror)
     push(api, mirror)

@@ -20,7 +20,7 @@ from typing import Any
 
 import requests
 
-from sync.dashboards import OBJECT_NAME
+from sync.writeback.dashboards import OBJECT_NAME
 from tests.processes import free_port, kill_when, start_sandbox
 
 SMARKETING = [sys.executable, "-m", "sync"]  # the ``smarketing`` command

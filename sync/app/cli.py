@@ -1,39 +1,57 @@
-"""The ``smarketing`` command. Thin: parse, call one function, format; settings problems exit 2."""
+"""The ``smarketing`` command. Thin: parse, call one function, format.
+
+No command catches an error: the group maps every one to an exit status and a line (``failures``).
+"""
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
 
-from .jobs import ALL_STREAMS, Progress
-from .settings import Settings, SettingsError, load_settings
+from kpi import Period, cohort_counts, compute, iso, parse_iso, refresh, specs
 
-log = logging.getLogger("smarketing")
+from ..ingest import ALL_STREAMS, Progress
+from ..secrets import register_secret
+from ..storage import Mirror, writer_lock
+from ..writeback import Pusher
+from . import report
+from .failures import explain
+from .logs import configure_logging
+from .settings import Settings, load_settings, require_token
+from .wiring import client_from_settings, kpi_config, sync_once
 
 
-def _fail_settings(error: SettingsError) -> None:
-    for line in error.lines:
-        click.echo(line, err=True)
-    sys.exit(2)
+class _Commands(click.Group):
+    """The group whose ``invoke`` is the one place errors become exit statuses (see ``failures``)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as e:  # noqa: BLE001 - every failure is explained here, and only here
+            command = ctx.invoked_subcommand or ""
+            settings = ctx.obj if isinstance(ctx.obj, Settings) else None
+            code, lines = explain(e, command=command, debug=settings is not None and settings.log_level == "DEBUG")
+            for line in lines:
+                click.echo(line, err=True)
+            ctx.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="smarketing-sync")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Mirror a HubSpot-style CRM, put every contact in an explicit funnel stage, compute the
     sales-and-marketing KPIs and write them back. Configured by SMARKETING_* environment variables."""
-    try:
-        settings = load_settings()
-    except SettingsError as e:
-        _fail_settings(e)
-    from .logs import configure_logging, register_secret
-
+    settings = load_settings()
     configure_logging(settings.log_level, "text", sys.stderr)
     if settings.hubspot_token is not None:
         register_secret(settings.hubspot_token.get_secret_value())
@@ -53,24 +71,9 @@ def sync_command(settings: Settings, full: bool, streams: tuple[str, ...]) -> No
 
     \b
     Example:
-        SMARKETING_HUBSPOT_TOKEN=pat-... smarketing sync
+        SMARKETING_HUBSPOT_TOKEN=... smarketing sync
     """
-    from connector import AuthError, CRMError
-
-    from .lock import MirrorBusy
-    from .mirror import PortalMismatch
-    from .runner import sync_once
-    from .schema import MirrorTooNew
-
-    try:
-        result = sync_once(settings, full=full, streams=streams, progress=_progress())
-    except SettingsError as e:
-        _fail_settings(e)
-    except AuthError as e:
-        click.echo(f"SMARKETING_HUBSPOT_TOKEN: the CRM refused the token ({e})", err=True)
-        sys.exit(2)
-    except (MirrorBusy, PortalMismatch, MirrorTooNew, CRMError) as e:
-        raise click.ClickException(str(e)) from None
+    result = sync_once(settings, full=full, streams=streams, progress=_progress())
     if sys.stderr.isatty():
         click.echo("", err=True)
     click.echo(f"synced {sum(result.records.values())} records in {result.seconds:.1f} s: "
@@ -92,46 +95,47 @@ def _progress() -> Progress | None:
     return show
 
 
+def _checked(check: Callable[[str], object]) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback that turns a ValueError of ``check`` into click's own usage error (exit 2)."""
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        for one in (value if isinstance(value, tuple) else (value,)):
+            if one is not None:
+                try:
+                    check(one)
+                except ValueError as e:
+                    raise click.BadParameter(str(e)) from None
+        return value
+    return callback
+
+
+def _known_kpi(kpi: str) -> None:
+    if kpi not in specs():
+        raise ValueError(f"unknown KPI {kpi}; known: {', '.join(specs())}")
+
+
 def _period_options(command: Any) -> Any:
     for option in reversed([
-        click.option("--period", help="2026, 2026-Q1, 2026-03, 2026-W10 or 2026-03-05 (portal time zone)."),
+        click.option("--period", callback=_checked(Period.parse),
+                     help="2026, 2026-Q1, 2026-03, 2026-W10 or 2026-03-05 (portal time zone)."),
         click.option("--last", type=click.Choice(["day", "week", "month", "quarter", "year"]),
                      help="The last complete period of this kind [default: month]."),
-        click.option("--as-of", "as_of", help="Count events up to this ISO instant [default: end of period]."),
+        click.option("--as-of", "as_of", callback=_checked(parse_iso),
+                     help="Count events up to this ISO instant [default: end of period]."),
         click.option("--strict", is_flag=True, help="Count a stage only where the CRM recorded it."),
     ]):
         command = option(command)
     return command
 
 
-def _kpi_context(settings: Settings, period: str | None, last: str | None, as_of: str | None) -> tuple[Any, ...]:
-    from datetime import UTC, datetime
-
-    from kpi import Period
-    from kpi.periods import parse_iso
-
-    from .kpi_config import kpi_config
-    from .mirror import Mirror
-
-    if not settings.db.exists():
-        raise click.ClickException(f"{settings.db} does not exist yet: run smarketing sync first")
-    mirror = Mirror(settings.db)
-    config = kpi_config(settings, mirror)
-    now = datetime.now(UTC)
-    try:
-        chosen = Period.parse(period, config.time_zone) if period else \
-            Period.last_complete(last or "month", now, config.time_zone)
-        moment = parse_iso(as_of) if as_of else None
-    except ValueError as e:
-        mirror.close()
-        raise click.BadParameter(str(e)) from None
-    return mirror, config, chosen, moment, now
+def _period(config_zone: str, period: str | None, last: str | None, now: datetime) -> Period:
+    return Period.parse(period, config_zone) if period else Period.last_complete(last or "month", now, config_zone)
 
 
 @cli.command(name="kpi")
 @_period_options
 @click.option("--by", type=click.Choice(["source", "campaign", "owner", "pipeline"]), help="Segment by this.")
-@click.option("--kpi", "kpis", multiple=True, help="Only this KPI; repeat for several [default: all].")
+@click.option("--kpi", "kpis", multiple=True, callback=_checked(_known_kpi),
+              help="Only this KPI; repeat for several [default: all].")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.pass_obj
 def kpi_command(settings: Settings, period: str | None, last: str | None, as_of: str | None, strict: bool,
@@ -142,24 +146,19 @@ def kpi_command(settings: Settings, period: str | None, last: str | None, as_of:
     Example:
         smarketing kpi --period 2026-03 --by source --format json
     """
-    from kpi import compute
-    from kpi.registry import specs
-
-    from . import kpi_report
-
-    mirror, config, chosen, moment, now = _kpi_context(settings, period, last, as_of)
-    with mirror:
-        try:
-            results = compute(mirror.db, config, chosen, as_of=moment, by=by, kpis=kpis, strict=strict, now=now)
-        except ValueError as e:
-            raise click.BadParameter(str(e)) from None
+    now = datetime.now(UTC)
+    with Mirror.existing(settings.db) as mirror:
+        config = kpi_config(settings, mirror)
+        chosen = _period(config.time_zone, period, last, now)
+        results = compute(mirror.db, config, chosen, as_of=parse_iso(as_of) if as_of else None, by=by, kpis=kpis,
+                          strict=strict, now=now)
     if fmt == "json":
-        click.echo(kpi_report.as_json(results))
+        click.echo(report.as_json(results))
     elif fmt == "csv":
-        click.echo(kpi_report.as_csv(results), nl=False)
+        click.echo(report.as_csv(results), nl=False)
     else:
         mode = "strict" if strict else "implied pass-through"
-        click.echo(kpi_report.table(results, specs(), f"KPIs for {chosen} ({config.time_zone}, {mode})"))
+        click.echo(report.table(results, specs(), f"KPIs for {chosen} ({config.time_zone}, {mode})"))
 
 
 @cli.command(name="funnel")
@@ -173,20 +172,17 @@ def funnel_command(settings: Settings, period: str | None, last: str | None, as_
     Example:
         smarketing funnel --period 2026-Q1
     """
-    from kpi.funnel import cohort_counts, refresh
-    from kpi.periods import iso
-
-    from . import kpi_report
-
-    mirror, config, chosen, moment, now = _kpi_context(settings, period, last, as_of)
-    with mirror:
-        report = refresh(mirror.db, config)
+    now = datetime.now(UTC)
+    with Mirror.existing(settings.db) as mirror:
+        config = kpi_config(settings, mirror)
+        chosen = _period(config.time_zone, period, last, now)
+        refreshed = refresh(mirror.db, config)
         p0, p1 = chosen.bounds
-        counts = cohort_counts(mirror.db, p0, p1, iso(moment or chosen.default_as_of(now)), strict)
-    click.echo(kpi_report.funnel_chart(counts, f"Leads of {chosen} and how far they got"
-                                       + (" (strict)" if strict else "")))
-    if report.unmapped:
-        click.echo(f"unmapped lifecycle stages counted as other: {', '.join(report.unmapped)} "
+        moment = parse_iso(as_of) if as_of else chosen.default_as_of(now)
+        counts = cohort_counts(mirror.db, p0, p1, iso(moment), strict)
+    click.echo(report.funnel_chart(counts, f"Leads of {chosen} and how far they got" + (" (strict)" if strict else "")))
+    if refreshed.unmapped:
+        click.echo(f"unmapped lifecycle stages counted as other: {', '.join(refreshed.unmapped)} "
                    "(map them with SMARKETING_STAGE_MAP)", err=True)
 
 
@@ -200,34 +196,16 @@ def push_command(settings: Settings, dry_run: bool) -> None:
     Example:
         smarketing push --dry-run
     """
-    from connector import AuthError, CRMError
-
-    from .crm import client_from_settings
-    from .kpi_config import kpi_config
-    from .lock import MirrorBusy, writer_lock
-    from .mirror import Mirror
-    from .writeback import Pusher
-
     mode = "dry-run" if dry_run else settings.writeback
     if mode == "off":
         click.echo("write-back is off (SMARKETING_WRITEBACK=off): nothing sent")
         return
-    if not settings.db.exists():
-        raise click.ClickException(f"{settings.db} does not exist yet: run smarketing sync first")
-    try:
-        with writer_lock(settings.db), Mirror(settings.db) as mirror:
-            client = None if mode == "dry-run" else client_from_settings(
-                settings, time_zone=mirror.meta("time_zone") or "UTC")
-            result = Pusher(client, mirror, kpi_config(settings, mirror), prefix=settings.property_prefix,
-                            group=settings.property_group,
-                            max_attempts=settings.writeback_max_attempts).push(dry_run=mode == "dry-run")
-    except SettingsError as e:
-        _fail_settings(e)
-    except AuthError as e:
-        click.echo(f"SMARKETING_HUBSPOT_TOKEN: the CRM refused the token ({e})", err=True)
-        sys.exit(2)
-    except (MirrorBusy, CRMError) as e:
-        raise click.ClickException(str(e)) from None
+    with writer_lock(settings.db), Mirror.existing(settings.db) as mirror:
+        client = None if mode == "dry-run" else client_from_settings(
+            settings, time_zone=mirror.meta("time_zone") or "UTC")
+        result = Pusher(client, mirror, kpi_config(settings, mirror), prefix=settings.property_prefix,
+                        group=settings.property_group,
+                        max_attempts=settings.writeback_max_attempts).push(dry_run=mode == "dry-run")
     if mode == "dry-run":
         click.echo(f"dry run: {sum(result.wanted.values())} values would be written "
                    f"({', '.join(f'{k} {v}' for k, v in result.wanted.items()) or 'none'})")
@@ -249,13 +227,10 @@ def status_command(settings: Settings) -> None:
     Example:
         smarketing status
     """
-    from .mirror import Mirror
-    from .status import report
+    from .status import report as status_report
 
-    if not settings.db.exists():
-        raise click.ClickException(f"{settings.db} does not exist yet: run smarketing sync first")
-    with Mirror(settings.db) as mirror:
-        click.echo(report(mirror))
+    with Mirror.existing(settings.db) as mirror:
+        click.echo(status_report(mirror))
 
 
 @cli.command(name="run")
@@ -265,40 +240,24 @@ def run_command(settings: Settings) -> None:
 
     \b
     Example:
-        SMARKETING_HUBSPOT_TOKEN=pat-... SMARKETING_HTTP_PORT=8080 smarketing run
+        SMARKETING_HUBSPOT_TOKEN=... SMARKETING_HTTP_PORT=8080 smarketing run
     """
-    from connector import AuthError, CRMError, MissingScopes
-
     from .health import Health, HealthServer
-    from .logs import configure_logging
-    from .settings import require_token
-    from .worker import Worker
+    from .worker import CycleSummary, Worker
 
     configure_logging(settings.log_level, settings.log_format)
-    try:
-        require_token(settings)
-    except SettingsError as e:
-        _fail_settings(e)
+    require_token(settings)
     health = Health(settings.health_max_age_minutes * 60)
 
-    def report(summary: Any, error: str | None) -> None:
+    def on_cycle(summary: CycleSummary | None, error: str | None) -> None:
         if summary is None:
             health.run_failed(error or "stopped")
         else:
             health.run_succeeded(summary.records, summary.requests, summary.rate_limited, summary.outbox_backlog,
                                  summary.quarantined)
 
-    worker = Worker(settings, on_cycle=report)
-    try:
-        worker.check()
-    except MissingScopes as e:
-        click.echo(f"SMARKETING_HUBSPOT_TOKEN: the token lacks the scopes {', '.join(e.scopes)}", err=True)
-        sys.exit(2)
-    except AuthError as e:
-        click.echo(f"SMARKETING_HUBSPOT_TOKEN: the CRM refused the token ({e})", err=True)
-        sys.exit(2)
-    except CRMError as e:
-        raise click.ClickException(f"cannot reach the CRM at start-up: {e}") from None
+    worker = Worker(settings, on_cycle=on_cycle)
+    worker.check()
     server = HealthServer(health, settings.http_port).start() if settings.http_port is not None else None
     try:
         worker.run()
@@ -317,8 +276,6 @@ def demo(keep: bool, contacts: int | None) -> None:
     Example:
         smarketing demo --keep
     """
-    from pathlib import Path
-
     from .demo import run_demo
 
     path = Path("smarketing-demo.db").resolve() if keep else None
@@ -354,23 +311,20 @@ def sandbox(settings: Settings, **options: Any) -> None:
     Example:
         smarketing sandbox --port 8765 --contacts 100000 --seed 1
     """
-    from sandbox import DEFAULT_TOKEN, PortalLoadError, SandboxConfig, SandboxServer, build_portal
+    from sandbox import DEFAULT_TOKEN, SandboxConfig, SandboxServer, build_portal
+
+    from .health import listening
 
     if options["fixtures"] and options["contacts"] is not None:
         raise click.UsageError("--fixtures and --contacts exclude each other")
-    try:
-        portal = build_portal(options["fixtures"], contacts=options["contacts"], deals=options["deals"],
-                              seed=options["seed"])
-    except PortalLoadError as e:
-        raise click.ClickException(str(e)) from None
+    portal = build_portal(options["fixtures"], contacts=options["contacts"], deals=options["deals"],
+                          seed=options["seed"])
     config = SandboxConfig(token=options["token"] or DEFAULT_TOKEN, rate_limit=options["rate_limit"],
                            fault_rate=options["fault_rate"], batch_fault_rate=options["batch_fault_rate"],
                            fault_seed=options["seed"], search_lag=options["search_lag"],
                            custom_objects=not options["no_custom_objects"])
-    try:
+    with listening(options["host"], options["port"]):
         server = SandboxServer(portal, config, host=options["host"], port=options["port"])
-    except OSError as e:
-        raise click.ClickException(f"cannot listen on {options['host']}:{options['port']}: {e.strerror}") from None
     counts = ", ".join(f"{len(s.records)} {t}" for t, s in portal.stores.items() if s.records)
     click.echo(f"Sandbox portal serving {counts} at {server.url}", err=True)
     signal.signal(signal.SIGTERM, _interrupt)

@@ -12,51 +12,20 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from connector import AuthError, CRMClient, WriteOutcome
-from kpi import KpiConfig, Period
-from kpi.context import KpiContext
-from kpi.funnel import CANONICAL, refresh
-from kpi.periods import iso
-from kpi.planning import MonthWindow
-from kpi.wanted import CONTACT_FIELDS, DEAL_FIELDS, SLA_STATUSES, contact_values, deal_values
+from kpi import CONTACT_FIELDS, DEAL_FIELDS, KpiConfig, iso, writeback_values
 
+from ..storage import Mirror, utc_now
 from . import dashboards
-from .mirror import Mirror, utc_now
+from .properties import definitions
 
 log = logging.getLogger("smarketing.writeback")
 
 BATCH = 100
-SLA_LOOKBACK_MONTHS = 12  # the SLA status of hand-offs older than this is not_applicable
-
-
-def definitions(prefix: str, group: str) -> dict[str, list[dict[str, object]]]:
-    """The worker's own CRM properties, per object type."""
-    def prop(name: str, label: str, kind: str, options: Iterable[str] = ()) -> dict[str, object]:
-        field_type = {"string": "text", "number": "number", "datetime": "date", "enumeration": "select"}[kind]
-        body: dict[str, object] = {"name": f"{prefix}{name}", "label": f"smarketing: {label}", "type": kind,
-                                   "fieldType": field_type, "groupName": group,
-                                   "description": "Written by smarketing-sync; edits are overwritten."}
-        if options:
-            body["options"] = [{"label": o.replace("_", " "), "value": o, "displayOrder": i}
-                               for i, o in enumerate(options)]
-        return body
-
-    return {
-        "contacts": [prop("funnel_stage", "funnel stage", "enumeration", CANONICAL),
-                     prop("stage_entered_at", "entered stage at", "datetime"),
-                     prop("source_bucket", "first-touch source", "string"),
-                     prop("sla_status", "follow-up SLA", "enumeration", SLA_STATUSES),
-                     prop("first_followup_hours", "first follow-up (working hours)", "number"),
-                     prop("followup_attempts", "follow-up attempts", "number"),
-                     prop("duplicate_of", "duplicate of", "string")],
-        "deals": [prop("lead_source", "lead source", "string"), prop("campaign", "campaign", "string"),
-                  prop("days_to_close", "days to close", "number"),
-                  prop("deal_kind", "deal kind", "enumeration", ("new_business", "expansion"))],
-    }
 
 
 @dataclass
@@ -87,15 +56,8 @@ class Pusher:
 
     def plan(self, result: PushResult | None = None) -> None:
         """Bring the outbox's wanted values up to date from the mirror (funnel and KPIs refreshed first)."""
-        refresh(self.mirror.db, self.config)
-        zone = self.config.time_zone
-        last = Period.containing("month", self.now.astimezone(UTC).date(), zone)
-        first = last
-        for _ in range(SLA_LOOKBACK_MONTHS - 1):
-            first = first.previous()
-        window = MonthWindow("window", first.first, zone, stop=last.end)
-        ctx = KpiContext(self.mirror.db, self.config, window, self.now)
         db = self.mirror.db
+        wanted = writeback_values(db, self.config, self.now)
         # KPI records first: computing refreshes the funnel, whose table check may not run inside a transaction
         kpi_rows = [(dashboards.OBJECT_NAME, key, name, props.get(name))
                     for key, props in dashboards.records(db, self.config, self.now)
@@ -106,8 +68,8 @@ class Pusher:
             db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (object_type TEXT, object_id TEXT, property TEXT, "
                        "value TEXT, PRIMARY KEY (object_type, object_id, property))")
             db.execute("DELETE FROM temp.wanted")
-            for object_type, values, fields in (("contacts", contact_values(ctx), CONTACT_FIELDS),
-                                                ("deals", deal_values(ctx), DEAL_FIELDS)):
+            for object_type, values, fields in (("contacts", wanted.contacts, CONTACT_FIELDS),
+                                                ("deals", wanted.deals, DEAL_FIELDS)):
                 db.conn.executemany("INSERT INTO temp.wanted VALUES (?, ?, ?, ?)",
                                     self._rows(object_type, values, fields))
             db.conn.executemany("INSERT INTO temp.wanted VALUES (?, ?, ?, ?)", kpi_rows)

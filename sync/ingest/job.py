@@ -14,36 +14,24 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connector import CRMClient, read_ahead
 
-from .mapping import BadRecord, campaign_rows, owner_row, pipeline_rows, timestamp
-from .mirror import Mirror, utc_now
-from .streams import (
-    OBJECT_STREAMS,
-    ObjectStream,
-    PageContext,
-    history_rows,
-    stream_properties,
-    with_links,
-    write_page,
-)
+from ..storage import Mirror, utc_now
+from .history import HISTORY_BATCH, read_histories
+from .reference import REFERENCE_STREAMS, ReferenceReader
+from .streams import OBJECT_STREAMS, ObjectStream, PageContext, stream_properties, with_links, write_page
 
 log = logging.getLogger("smarketing.sync")
 
-# Rows that hang off a record and go with it when the record is deleted from the portal.
-DEPENDENT_ROWS = {"contacts": [("contact_stage_history", "contact_id"), ("deal_contacts", "contact_id")],
-                  "deals": [("deal_contacts", "deal_id")]}
-HISTORY_BATCH = 50  # batch read's limit with propertiesWithHistory
 SEARCH_PAGE = 200  # records a search request returns
 # A full read commits 25 list pages with the position after them: per-page commits cost a third of the
 # time in log writes; a crash re-reads at most 24 pages.
 PAGES_PER_COMMIT = 25
-REFERENCE_STREAMS = ("account", "lifecycle_stages", "owners", "pipelines", "campaigns")
 ALL_STREAMS = REFERENCE_STREAMS + tuple(OBJECT_STREAMS)
 
 
@@ -81,18 +69,19 @@ class SyncJob:
         self.client, self.mirror = client, mirror
         self.options = options or SyncOptions()
         self.progress = progress or (lambda stream, pages, records: None)
-        unknown = set(self.options.streams) - set(ALL_STREAMS)
+        known = REFERENCE_STREAMS + tuple(OBJECT_STREAMS)
+        unknown = set(self.options.streams) - set(known)
         if unknown:
-            raise ValueError(f"unknown streams {sorted(unknown)}; streams are {', '.join(ALL_STREAMS)}")
+            raise ValueError(f"unknown streams {sorted(unknown)}; streams are {', '.join(known)}")
 
     def run(self) -> SyncResult:
         db, started = self.mirror.db, time.monotonic()
-        run_id = db["sync_runs"].insert({"started_at": utc_now(), "mode": "full" if self.options.full else
-                                         "incremental", "status": "running"}).last_pk
-        result = SyncResult(run_id)
+        run_id = db.execute("INSERT INTO sync_runs (started_at, mode, status) VALUES (?, ?, 'running')",
+                            [utc_now(), "full" if self.options.full else "incremental"]).lastrowid
+        result = SyncResult(int(run_id or 0))
         quarantined_before = self.mirror.quarantined()
         try:
-            self._reference(result)
+            ReferenceReader(self.client, self.mirror, result.records, full=self.options.full).read(self.options.streams)
             for name, stream in OBJECT_STREAMS.items():
                 if name in self.options.streams:
                     self._object_stream(stream, result)
@@ -107,7 +96,7 @@ class SyncJob:
         result.quarantined = max(0, self.mirror.quarantined() - quarantined_before)
         stats = self.client.stats
         result.requests = stats.total_requests
-        self.mirror.db["sync_runs"].update(result.run_id, {
+        self.mirror.db.table("sync_runs").update(result.run_id, {
             "finished_at": utc_now(), "status": "failed" if error else "ok", "records": json.dumps(result.records),
             "requests": stats.total_requests, "retries": stats.retries, "rate_limited": stats.rate_limited,
             "quarantined": result.quarantined, "error": error})
@@ -115,91 +104,6 @@ class SyncJob:
                  "failed" if error else "done", sum(result.records.values()),
                  ", ".join(f"{k} {v}" for k, v in result.records.items()) or "none", sum(result.deleted.values()),
                  result.quarantined, stats.total_requests, stats.retries, stats.rate_limited, result.seconds)
-
-    # -- reference data: small, read whole every run -----------------------------------------------
-
-    def _reference(self, result: SyncResult) -> None:
-        wanted = self.options.streams
-        account = self.client.account_details()  # always: the portal guard needs it
-        self.mirror.check_portal(str(account.get("portalId")))
-        with self.mirror.db.atomic():
-            self.mirror.set_meta(time_zone=account.get("timeZone"), currency=account.get("companyCurrency"),
-                                 additional_currencies=json.dumps(account.get("additionalCurrencies") or []))
-        result.records["account"] = 1
-        if "lifecycle_stages" in wanted:
-            options = self.client.property_definition("contacts", "lifecyclestage")["options"]
-            self._replace_table("lifecycle_stages", "value", [
-                {"value": o["value"], "label": o.get("label"), "display_order": o.get("displayOrder"),
-                 "hidden": int(bool(o.get("hidden")))} for o in options], result)
-        if "owners" in wanted:
-            self._replace_table("owners", "id", self._typed("owners", self.client.owners(), owner_row), result)
-        if "pipelines" in wanted:
-            pipelines, stages = [], []
-            for pipeline in self.client.pipelines("deals"):
-                row, rows = pipeline_rows(pipeline, "deals")
-                pipelines.append(row)
-                stages += rows
-            with self.mirror.db.atomic():
-                self._replace_table("pipelines", ("object_type", "id"), pipelines, result)
-                self._replace_table("pipeline_stages", ("pipeline_id", "id"), stages, result, count=False)
-        if "campaigns" in wanted:
-            self._campaigns(result)
-
-    def _typed(self, stream: str, items: Iterable[dict[str, Any]], to_row: Callable[[Any], dict[str, Any]]
-               ) -> list[dict[str, Any]]:
-        rows = []
-        for item in items:
-            try:
-                rows.append(to_row(item))
-            except BadRecord as e:
-                self.mirror.quarantine(stream, item, str(e))
-        return rows
-
-    def _replace_table(self, table: str, pk: str | tuple[str, ...], rows: list[dict[str, Any]],
-                       result: SyncResult, count: bool = True) -> None:
-        """A small table replaced whole, in one transaction; unchanged rows are left as they are."""
-        db = self.mirror.db
-        keys = (pk,) if isinstance(pk, str) else pk
-        with db.atomic():
-            existing = {tuple(r) for r in db.execute(f"SELECT {', '.join(keys)} FROM {table}").fetchall()}
-            wanted = {tuple(row[k] for k in keys) for row in rows}
-            for gone in existing - wanted:
-                db.execute(f"DELETE FROM {table} WHERE {' AND '.join(f'{k} = ?' for k in keys)}", list(gone))
-            if rows:
-                db[table].upsert_all(rows, pk=pk)
-        if count:
-            result.records[table] += len(rows)
-
-    def _campaigns(self, result: SyncResult) -> None:
-        """Budget totals cost a request per campaign: fetched only for campaigns whose totals or update moved."""
-        db = self.mirror.db
-        known = {r[0]: r[1:] for r in db.execute("SELECT id, updated_at, properties FROM campaigns").fetchall()}
-        rows, items, refreshed = [], [], set()
-        for campaign in self.client.campaigns():
-            previous = known.get(campaign.get("id"))
-            if previous is None or _campaign_changed(campaign, previous) or self.options.full:
-                campaign = {**campaign, "budgetTotals": self.client.campaign_budget_totals(campaign["id"])}
-                refreshed.add(campaign["id"])
-            else:
-                totals = db.execute("SELECT budget_total, spend_total, currency FROM campaigns WHERE id = ?",
-                                    [campaign["id"]]).fetchone()
-                campaign = {**campaign, "budgetTotals": {"budgetTotal": totals[0], "spendTotal": totals[1],
-                                                         "currencyCode": totals[2]}}
-            try:
-                row, spend = campaign_rows(campaign)
-            except BadRecord as e:
-                self.mirror.quarantine("campaigns", campaign, str(e))
-                continue
-            rows.append(row)
-            if campaign["id"] in refreshed:
-                items += spend
-        with db.atomic():
-            self._replace_table("campaigns", "id", rows, result)
-            for campaign_id in refreshed:
-                db.execute("DELETE FROM campaign_spend WHERE campaign_id = ?", [campaign_id])
-            db.execute("DELETE FROM campaign_spend WHERE campaign_id NOT IN (SELECT id FROM campaigns)")
-            if items:
-                db["campaign_spend"].insert_all(items)
 
     # -- object streams --------------------------------------------------------------------------
 
@@ -214,8 +118,8 @@ class SyncJob:
             self._full(stream, state, properties, ctx, result)
         else:
             self._incremental(stream, state, properties, ctx, result)
-        if stream.name == "contacts":
-            self._flush_histories()
+        if stream.history:
+            read_histories(self.client, self.mirror, stream)
 
     def _reconcile_due(self, state: dict[str, Any]) -> bool:
         if state["phase"] == "new" or not state["last_full_sync"]:
@@ -292,7 +196,7 @@ class SyncJob:
         if not changed:
             return False
         search = math.ceil(changed / SEARCH_PAGE) + math.ceil(changed / 100) * len(stream.associations)
-        where, params = stream.scope()
+        where, params = stream.where()
         records = self.mirror.db.execute(f"SELECT count(*) FROM {stream.table} WHERE {where}", params).fetchone()[0]
         return math.ceil(records / 100) + 1 < search
 
@@ -303,10 +207,9 @@ class SyncJob:
         is still counted, and is caught by the next run; a count that differs for any other reason
         (records created since the cursor, deleted for good) only means the bin is read.
         """
-        where, params = stream.scope()
-        merged = " AND merged_into IS NULL" if stream.table == "contacts" else ""
+        where, params = stream.where()
         mirrored = self.mirror.db.execute(f"SELECT count(*) FROM {stream.table} WHERE {where} AND archived = 0"
-                                          f"{merged}", params).fetchone()[0]
+                                          f"{stream.survivors()}", params).fetchone()[0]
         return self.client.live_count(stream.name) == mirrored
 
     def _write(self, stream: ObjectStream, records: list[dict[str, Any]], ctx: PageContext, result: SyncResult,
@@ -320,61 +223,28 @@ class SyncJob:
 
     def _written(self, stream: ObjectStream, stored: int, pages: int, result: SyncResult) -> None:
         """After a commit: the histories it queued, the counts, and the progress callback (where a stop lands)."""
-        if stream.name == "contacts":
-            self._flush_histories(at_least=HISTORY_BATCH)
+        if stream.history:
+            read_histories(self.client, self.mirror, stream, at_least=HISTORY_BATCH)
         result.records[stream.name] += stored
         result.pages[stream.name] += pages
         self.progress(stream.name, result.pages[stream.name], result.records[stream.name])
 
-    def _flush_histories(self, at_least: int = 1) -> None:
-        """Fetch the lifecycle history of queued contacts, 50 a request, each batch in its own transaction."""
-        db = self.mirror.db
-        while db.execute("SELECT count(*) FROM history_pending").fetchone()[0] >= at_least:
-            ids = [r[0] for r in db.execute(f"SELECT contact_id FROM history_pending LIMIT {HISTORY_BATCH}")]
-            read = self.client.batch_read("contacts", [str(i) for i in ids], ["lifecyclestage"],
-                                          history=["lifecyclestage"])
-            rows = []
-            for record in read.records:
-                try:
-                    history = (record.get("propertiesWithHistory") or {}).get("lifecyclestage") or []
-                    rows += history_rows(int(record["id"]), history)
-                except (BadRecord, KeyError, TypeError, ValueError) as e:
-                    self.mirror.quarantine("contacts", record, f"lifecycle history: {e}")
-            marks = ",".join("?" * len(ids))
-            with db.atomic():
-                db.execute(f"DELETE FROM contact_stage_history WHERE evidence = 'history' AND contact_id IN ({marks})",
-                           ids)
-                self.mirror.upsert("contact_stage_history", rows, ("contact_id", "stage", "entered_at", "evidence"))
-                db.execute(f"DELETE FROM history_pending WHERE contact_id IN ({marks})", ids)
-
     def _delete_unseen(self, stream: ObjectStream, full_pass: int) -> int:
-        """After a complete full read: what it did not see is gone from the portal (merged contacts stay)."""
+        """After a complete full read: what it did not see is gone from the portal (merged records stay)."""
         db = self.mirror.db
-        scope, params = stream.scope()
-        merged = " AND merged_into IS NULL" if stream.name == "contacts" else ""
+        scope, params = stream.where()
         gone = [r[0] for r in db.execute(
-            f"SELECT id FROM {stream.table} WHERE {scope} AND full_pass < ?{merged}", [*params, full_pass])]
+            f"SELECT id FROM {stream.table} WHERE {scope} AND full_pass < ?{stream.survivors()}", [*params, full_pass])]
         for start in range(0, len(gone), 500):
             chunk = gone[start:start + 500]
             marks = ",".join("?" * len(chunk))
             db.execute(f"DELETE FROM {stream.table} WHERE {scope} AND id IN ({marks})", [*params, *chunk])
-            for table, column in DEPENDENT_ROWS.get(stream.name, []):
+            for child in stream.children:
+                where, values = (scope, params) if child.scoped else ("1 = 1", [])
+                db.execute(f"DELETE FROM {child.table} WHERE {where} AND {child.column} IN ({marks})",
+                           [*values, *chunk])
+            for table, column in stream.also_deleted:
                 db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
-            if stream.table == "engagements":
-                db.execute(f"DELETE FROM engagement_contacts WHERE type = ? AND engagement_id IN ({marks})",
-                           [stream.name[:-1], *chunk])
             db.execute(f"DELETE FROM quarantine WHERE stream = ? AND record_id IN ({marks})",
                        [stream.name, *[str(i) for i in chunk]])
         return len(gone)
-
-
-def _campaign_changed(campaign: dict[str, Any], previous: tuple[str | None, str]) -> bool:
-    """A new update time, or new budget or spend sums (HubSpot's read-only totals), mean new budget totals."""
-    updated_at, stored = previous
-    props, old = campaign.get("properties") or {}, json.loads(stored) if stored else {}
-    totals = ("hs_budget_items_sum_amount", "hs_spend_items_sum_amount")
-    try:
-        moved = timestamp(campaign.get("updatedAt"), "updatedAt") != updated_at
-    except BadRecord:
-        moved = True
-    return moved or any(props.get(k) != old.get(k) for k in totals)

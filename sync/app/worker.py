@@ -20,23 +20,17 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from connector import MissingScopes
+from connector import CRMError, MissingScopes
 
-from .crm import client_from_settings
-from .jobs import SyncJob
-from .kpi_config import kpi_config
-from .lock import writer_lock
+from ..errors import SmarketingError, StopRequested
+from ..ingest import SyncJob
+from ..storage import Mirror, writer_lock
+from ..writeback import Pusher
 from .logs import new_run_id, run_context
-from .mirror import Mirror
-from .runner import options_from_settings
 from .settings import Settings
-from .writeback import Pusher
+from .wiring import client_from_settings, kpi_config, options_from_settings
 
 log = logging.getLogger("smarketing.worker")
-
-
-class StopRequested(Exception):
-    """Raised between two committed pages or batches once a stop was asked for."""
 
 
 @dataclass
@@ -85,9 +79,14 @@ class Worker:
             log.error("run failed: %s", reason, extra={"scopes": e.scopes})
             self.on_cycle(None, reason)
             return None
-        except Exception as e:  # noqa: BLE001 - any failure ends this run only, with its reason logged
+        except (SmarketingError, CRMError) as e:  # a known failure: its reason says it all
             reason = f"{type(e).__name__}: {e}"
             log.error("run failed: %s", reason)
+            self.on_cycle(None, reason)
+            return None
+        except Exception as e:  # noqa: BLE001 - an unexpected failure ends this run only, traceback logged
+            reason = f"{type(e).__name__}: {e}"
+            log.error("run failed: %s", reason, exc_info=True)
             self.on_cycle(None, reason)
             return None
         summary.seconds = round(time.monotonic() - started, 2)

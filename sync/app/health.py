@@ -12,7 +12,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +22,8 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_client.exposition import choose_encoder
 
-from .logs import redact
+from ..errors import PortInUse
+from ..secrets import redact
 
 log = logging.getLogger("smarketing.health")
 
@@ -103,6 +105,15 @@ class Health:
         return HTTPStatus.SERVICE_UNAVAILABLE, {"status": "unhealthy", "reason": reason, **body}
 
 
+@contextmanager
+def listening(host: str, port: int) -> Iterator[None]:
+    """Binding a server: an address that is taken or refused is a :class:`PortInUse`, not a traceback."""
+    try:
+        yield
+    except OSError as e:
+        raise PortInUse(f"cannot listen on {host}:{port}: {e.strerror}") from None
+
+
 class _Handler(BaseHTTPRequestHandler):
     health: Health  # set on the per-server subclass
 
@@ -136,7 +147,8 @@ class HealthServer:
     def __init__(self, health: Health, port: int = 0, host: str = "0.0.0.0") -> None:
         self.health = health
         handler = type("HealthHandler", (_Handler,), {"health": health})
-        self._server = ThreadingHTTPServer((host, port), handler)
+        with listening(host, port):
+            self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 

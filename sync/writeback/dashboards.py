@@ -13,8 +13,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from kpi import KpiConfig, KpiResult, Period, compute
-from kpi.registry import specs
+from kpi import KpiConfig, KpiResult, Period, compute, specs
 
 OBJECT_NAME = "smarketing_kpi"
 NUMBERS = ("value", "numerator", "denominator", "target", "previous_value", "change")
@@ -59,7 +58,8 @@ def records(db: object, config: KpiConfig, now: datetime) -> Iterator[tuple[str,
 
 def _properties(result: KpiResult, previous: KpiResult | None) -> dict[str, str | None]:
     old = previous.value if previous else None
-    change = result.value - old if result.value is not None and old is not None else None
+    # exact whatever the mix: a Decimal minus a Fraction raises TypeError
+    change = Fraction(result.value) - Fraction(old) if result.value is not None and old is not None else None
     target = result.details.get("target")
     return {"kpi": result.kpi, "period": result.period, "segment": result.segment,
             "value": _number(result.value), "numerator": _number(result.numerator),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from .mirror import Mirror
+from ..storage import Mirror
 
 
 def report(mirror: Mirror, dead_examples: int = 5) -> str:

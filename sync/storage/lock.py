@@ -12,9 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
-class MirrorBusy(Exception):
-    """Another process is writing this mirror."""
+from ..errors import MirrorBusy
 
 
 @contextmanager

@@ -10,8 +10,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from kpi import KpiResult
-from kpi.registry import KpiSpec
+from kpi import KpiResult, KpiSpec
 
 WIDTH = 100
 

@@ -10,20 +10,21 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from kpi.periods import iso
-
+from ..errors import MirrorMissing, PortalMismatch
 from .schema import migrate
 
 STATE_FIELDS = ("phase", "cursor_ms", "full_after", "full_started_ms", "full_pass", "last_full_sync", "last_sync",
                 "status", "error")
 
 
+def iso(moment: datetime) -> str:
+    """An aware datetime as the mirror stores instants: UTC ISO-8601 with milliseconds and ``Z``."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
 def utc_now() -> str:
     return iso(datetime.now(UTC))
-
-
-class PortalMismatch(Exception):
-    """The mirror belongs to another portal."""
 
 
 class Mirror:
@@ -42,6 +43,13 @@ class Mirror:
         self.db.execute("PRAGMA wal_autocheckpoint = 8192")
         migrate(self.db)
 
+    @classmethod
+    def existing(cls, path: str | Path) -> Mirror:
+        """A mirror that a sync has already created; commands that only read or push never create one."""
+        if not Path(path).exists():
+            raise MirrorMissing(f"{path} does not exist yet")
+        return cls(path)
+
     def close(self) -> None:
         self.db.close()
 
@@ -58,8 +66,7 @@ class Mirror:
         return row[0] if row else None
 
     def set_meta(self, **values: Any) -> None:
-        self.db["meta"].upsert_all([{"key": k, "value": None if v is None else str(v)} for k, v in values.items()],
-                                   pk="key")
+        self.upsert("meta", [{"key": k, "value": None if v is None else str(v)} for k, v in values.items()], ("key",))
 
     def check_portal(self, portal_id: str) -> None:
         """Refuse to mix two portals in one mirror; remember the first portal synced into it."""

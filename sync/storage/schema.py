@@ -5,13 +5,20 @@ transaction; a mirror newer than the worker is refused rather than guessed at. C
 CRM property keep the property's name. Ids of CRM records are integers, timestamps UTC ISO-8601 text
 (``2026-03-05T14:02:11.000Z``, so text order is time order), flags 0/1, amounts REAL (parse them with
 ``Decimal(str(value))`` for exact sums: the mirror stores what HubSpot's decimal string said).
+
+The funnel tables are the KPIs' derived rows (``kpi.refresh`` fills them); their triggers queue every contact
+whose row or stage evidence changes, so a refresh rebuilds only those. Every table is created here and
+nowhere else.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 from sqlite_utils import Database
+
+from ..errors import MirrorTooNew
 
 _INITIAL = """
 CREATE TABLE meta (                      -- facts about the mirrored portal
@@ -246,9 +253,20 @@ def _initial(db: Database) -> None:
 
 
 def _statements(script: str) -> list[str]:
-    """The statements of a script, one by one: ``executescript`` would commit the migration's transaction."""
-    lines = [line.split("--", 1)[0] for line in script.splitlines()]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    """The statements of a script, one by one: ``executescript`` would commit the migration's transaction.
+
+    A ``;`` ends a statement only where SQLite says the statement is complete (not inside a trigger's body).
+    """
+    statements, pending = [], ""
+    for piece in "\n".join(line.split("--", 1)[0] for line in script.splitlines()).split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        raise ValueError(f"incomplete statement in the schema: {pending.strip()[:80]}")
+    return statements
 
 
 def _history_pending(db: Database) -> None:
@@ -274,12 +292,63 @@ def _writeback_outbox(db: Database) -> None:
     db.execute("CREATE INDEX writeback_outbox_state ON writeback_outbox (state)")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_initial, _history_pending, _writeback_outbox]
+_FUNNEL = """
+CREATE TABLE IF NOT EXISTS funnel (
+    contact_id INTEGER NOT NULL,
+    stage TEXT NOT NULL,          -- canonical: subscriber lead mql sql opportunity customer evangelist
+    reached_at TEXT,              -- default mode (implied pass-through); NULL when not reached in that mode
+    raw_at TEXT,                  -- earliest recorded entry; strict mode counts only these
+    implied INTEGER NOT NULL,     -- 1 when reached only by pass-through
+    PRIMARY KEY (contact_id, stage)
+);
+CREATE INDEX IF NOT EXISTS funnel_stage_reached ON funnel (stage, reached_at);
+CREATE INDEX IF NOT EXISTS funnel_stage_raw ON funnel (stage, raw_at);
+CREATE TABLE IF NOT EXISTS contact_funnel (   -- one row per contact in the KPI population
+    contact_id INTEGER PRIMARY KEY,
+    current_stage TEXT NOT NULL,  -- canonical stage of the current lifecycle value (other when unmapped)
+    current_value TEXT,           -- the portal's value
+    entered_current_at TEXT,      -- latest entry into the current value: time in stage runs from here
+    source TEXT NOT NULL,         -- hs_analytics_source, UNKNOWN when empty
+    campaign TEXT,                -- first-touch converting campaign
+    owner_id INTEGER,
+    owner_assigned_at TEXT,
+    lead_status TEXT,
+    first_entry_at TEXT           -- earliest evidence of any stage, for deal attribution
+);
+CREATE INDEX IF NOT EXISTS contact_funnel_stage ON contact_funnel (current_stage);
+CREATE TABLE IF NOT EXISTS funnel_pending (contact_id INTEGER PRIMARY KEY);
+DROP TRIGGER IF EXISTS funnel_contact_written;
+DROP TRIGGER IF EXISTS funnel_contact_changed;
+DROP TRIGGER IF EXISTS funnel_contact_deleted;
+DROP TRIGGER IF EXISTS funnel_evidence_written;
+DROP TRIGGER IF EXISTS funnel_evidence_deleted;
+CREATE TRIGGER IF NOT EXISTS funnel_contact_written_v2 AFTER INSERT ON contacts
+    BEGIN INSERT INTO funnel_pending VALUES (NEW.id) ON CONFLICT DO NOTHING; END;
+CREATE TRIGGER IF NOT EXISTS funnel_contact_changed_v2 AFTER UPDATE ON contacts
+    BEGIN INSERT INTO funnel_pending VALUES (NEW.id) ON CONFLICT DO NOTHING; END;
+CREATE TRIGGER IF NOT EXISTS funnel_contact_deleted_v2 AFTER DELETE ON contacts
+    BEGIN INSERT INTO funnel_pending VALUES (OLD.id) ON CONFLICT DO NOTHING; END;
+CREATE TRIGGER IF NOT EXISTS funnel_evidence_written_v2 AFTER INSERT ON contact_stage_history
+    BEGIN INSERT INTO funnel_pending VALUES (NEW.contact_id) ON CONFLICT DO NOTHING; END;
+CREATE TRIGGER IF NOT EXISTS funnel_evidence_deleted_v2 AFTER DELETE ON contact_stage_history
+    BEGIN INSERT INTO funnel_pending VALUES (OLD.contact_id) ON CONFLICT DO NOTHING; END
+"""
+
+
+def _funnel(db: Database) -> None:
+    """The funnel tables and the triggers that queue changed contacts for a rebuild.
+
+    Mirrors of version 3 may hold them already, made by the KPI code of that version on its first run:
+    hence ``IF NOT EXISTS``; the triggers of its first form (``INSERT OR IGNORE``, which an outer upsert's
+    conflict policy overrides) are replaced by ``ON CONFLICT DO NOTHING`` ones. Nothing is queued here:
+    a mirror without a funnel fingerprint rebuilds every contact on its first refresh.
+    """
+    for statement in _statements(_FUNNEL):
+        db.execute(statement)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_initial, _history_pending, _writeback_outbox, _funnel]
 VERSION = len(MIGRATIONS)
-
-
-class MirrorTooNew(Exception):
-    """The mirror was written by a newer worker."""
 
 
 def migrate(db: Database) -> int:

@@ -2,17 +2,14 @@
 
 Redaction sits on the handler this module installs on the root logger, so it covers every record that
 reaches it, including those of libraries (urllib3, requests) that never heard of the token: the message,
-its arguments, ``extra`` fields, exception and stack text. Known-shaped tokens (``Bearer ...``,
-``pat-...``) are caught by pattern, anything else by :func:`register_secret`.
+its arguments, ``extra`` fields, exception and stack text; what counts as a secret is ``sync.secrets``'.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,46 +17,15 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-REDACTED = "[secure]"
+from ..secrets import redact
+
 CORE_KEYS = ("ts", "level", "event", "logger", "run_id")
 
 _run_id: ContextVar[str | None] = ContextVar("smarketing_run_id", default=None)
 
-# Shapes of credentials worth catching even when nobody registered them.
-_PATTERNS = (
-    (re.compile(r"\b(Bearer\s+)(?!\[secure\])[^\s\"',;]+", re.IGNORECASE), r"\1" + REDACTED),
-    (re.compile(r"\bpat-[\w-]{6,}"), REDACTED),  # HubSpot private-app tokens: pat-na1-...
-    (re.compile(r"\b((?:hapikey|access_token|refresh_token|client_secret)=)[^&\s\"']+", re.IGNORECASE),
-     r"\1" + REDACTED),
-)
-_secrets: set[str] = set()
-_secrets_re: re.Pattern[str] | None = None
-_secrets_lock = threading.Lock()
-
 # Attributes every LogRecord has; anything else on a record came from ``extra``.
 _RECORD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime",
                                                                                      "taskName", "run_id"}
-
-
-def register_secret(value: str | None) -> None:
-    """Redact ``value`` wherever it shows up in a log line from now on (empty values are ignored)."""
-    global _secrets_re
-    if not value or not value.strip():
-        return
-    with _secrets_lock:
-        _secrets.add(value)
-        # longest first, so a secret that contains another is replaced whole
-        _secrets_re = re.compile("|".join(re.escape(s) for s in sorted(_secrets, key=len, reverse=True)))
-
-
-def redact(text: str) -> str:
-    """``text`` with registered secrets and token-shaped strings replaced by ``[secure]``."""
-    pattern = _secrets_re
-    if pattern is not None:
-        text = pattern.sub(REDACTED, text)
-    for regex, replacement in _PATTERNS:
-        text = regex.sub(replacement, text)
-    return text
 
 
 def _redact_value(value: Any) -> Any:

@@ -19,18 +19,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from connector import valid_api_version
 
-from .jobs import ALL_STREAMS
+from ..errors import SettingsError
+from ..ingest import ALL_STREAMS
 
 ENV_PREFIX = "SMARKETING_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-class SettingsError(Exception):
-    """Invalid settings; ``lines`` holds one message per bad variable."""
-
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__("\n".join(lines))
-        self.lines = lines
 
 
 def _base_url(value: str) -> str:
@@ -180,6 +173,10 @@ class Settings(BaseSettings):
     daily_quota_reserve: Annotated[float, BeforeValidator(_share)] = Field(
         default=0.2, description="Share of the portal's daily API quota left to other integrations.")
     http_timeout_seconds: float = Field(default=30.0, gt=0, description="Read timeout of one API call.")
+    http_retry_attempts: int = Field(default=6, ge=1, le=20,
+                                     description="Tries of one API call that fails in a way retrying can help.")
+    http_retry_max_seconds: float = Field(default=300.0, gt=0,
+                                          description="Longest time one API call may spend retrying.")
     streams: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names), AfterValidator(_streams)] = Field(
         default=("all",), description="Streams to sync, comma-separated, or all.")
     contact_properties: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names)] = Field(

@@ -13,16 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from connector import HubSpotClient
-from kpi import KpiConfig, Period, compute
-from kpi.funnel import cohort_counts
-from kpi.periods import iso, parse_iso
-from kpi.registry import specs
+from kpi import KpiConfig, Period, cohort_counts, compute, iso, parse_iso, specs
 from sandbox import SandboxServer, build_portal
 
-from . import kpi_report
-from .jobs import SyncJob, SyncOptions, SyncResult
-from .mirror import Mirror
-from .writeback import Pusher
+from ..ingest import SyncJob, SyncOptions, SyncResult
+from ..storage import Mirror
+from ..writeback import Pusher
+from . import report
 
 # The sandbox indexes writes at once: no search lag to wait out, no clock skew to cover.
 DEMO_OPTIONS = SyncOptions(search_lag_seconds=0.0, overlap_seconds=0.0)
@@ -107,8 +104,8 @@ def results(mirror: Mirror) -> list[str]:
     table = compute(mirror.db, config, month, now=now)
     p0, p1 = year.bounds
     counts = cohort_counts(mirror.db, p0, p1, iso(year.default_as_of(now)))
-    lines = kpi_report.funnel_chart(counts, f"Funnel: the leads of {year} and how far they got").splitlines()
-    lines += ["", *kpi_report.table(table, specs(), f"KPIs for {month}, the portal's last complete month "
+    lines = report.funnel_chart(counts, f"Funnel: the leads of {year} and how far they got").splitlines()
+    lines += ["", *report.table(table, specs(), f"KPIs for {month}, the portal's last complete month "
                                                     f"(smarketing kpi --period {month})").splitlines()]
     return lines
 

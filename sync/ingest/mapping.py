@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from kpi.periods import iso
+from ..storage import iso
 
 ENGAGEMENT_FIELDS = {  # type -> (direction, outcome, title) properties
     "calls": ("hs_call_direction", "hs_call_status", "hs_call_title"),

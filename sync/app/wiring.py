@@ -1,0 +1,67 @@
+"""Where settings meet the rest: the CRM client, the sync options, the KPI configuration, one sync under the lock.
+
+The only place settings reach the connector, the ingest job and the KPI engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from connector import HubSpotClient, RetryPolicy
+from kpi import KpiConfig, WorkingHours
+
+from ..ingest import Progress, SyncJob, SyncOptions, SyncResult
+from ..storage import Mirror, writer_lock
+from .settings import Settings, require_token
+
+
+def client_from_settings(settings: Settings, *, time_zone: str = "UTC") -> HubSpotClient:
+    return HubSpotClient(require_token(settings), settings.hubspot_base_url,
+                         api_version=settings.hubspot_api_version,
+                         timeout=(min(5.0, settings.http_timeout_seconds), settings.http_timeout_seconds),
+                         retry=RetryPolicy(attempts=settings.http_retry_attempts,
+                                           total_seconds=settings.http_retry_max_seconds),
+                         daily_reserve=settings.daily_quota_reserve, time_zone=time_zone)
+
+
+def options_from_settings(settings: Settings, *, full: bool = False,
+                          streams: Iterable[str] | None = None) -> SyncOptions:
+    chosen = tuple(streams) if streams else settings.streams
+    return SyncOptions(streams=chosen, full=full, search_lag_seconds=settings.search_lag_seconds,
+                       overlap_seconds=settings.sync_overlap_seconds,
+                       full_reconcile_hours=settings.full_reconcile_hours,
+                       extra_properties={"contacts": settings.contact_properties, "deals": settings.deal_properties})
+
+
+def sync_once(settings: Settings, *, full: bool = False, streams: Iterable[str] | None = None,
+              progress: Progress | None = None) -> SyncResult:
+    with writer_lock(settings.db), Mirror(settings.db) as mirror:
+        client = client_from_settings(settings, time_zone=mirror.meta("time_zone") or "UTC")
+        return SyncJob(client, mirror, options_from_settings(settings, full=full, streams=streams), progress).run()
+
+
+def kpi_config(settings: Settings, mirror: Mirror) -> KpiConfig:
+    """The KPI engine's settings, from the worker's settings and what the mirror knows about the portal."""
+    start, end = settings.working_hours
+    return KpiConfig(
+        time_zone=settings.timezone or mirror.meta("time_zone") or "UTC",
+        currency=mirror.meta("currency"),
+        stage_map=dict(settings.stage_map),
+        working_hours=WorkingHours(weekdays=settings.working_days, start=start, end=end,
+                                   holidays=settings.holidays),
+        sla_first_followup_hours=settings.sla_first_followup_hours,
+        sla_attempts=settings.sla_attempts,
+        sla_window_days=settings.sla_window_days,
+        mqls_per_rep_per_month=settings.mqls_per_rep_per_month,
+        disqualified_statuses=frozenset(settings.disqualified_lead_statuses),
+        sales_cost_per_month=settings.sales_cost_per_month,
+        gross_margin=settings.gross_margin,
+        monthly_goal=settings.monthly_goal,
+        quota=settings.quota,
+        planning_window_months=settings.planning_window_months,
+        pipelines=frozenset(settings.pipelines),
+        internal_domains=frozenset(settings.internal_domains),
+        maturity_days=settings.maturity_days,
+        customer_unit=settings.customer_unit,
+        rep_team=settings.rep_team,
+    )

@@ -1,0 +1,66 @@
+"""The worker's own errors: what it refuses or cannot do, each with a message a user can act on.
+
+    SmarketingError              anything the worker itself refuses or cannot do
+     ├── SettingsError           a setting is missing or invalid; ``lines`` names each variable (exit 2)
+     ├── MirrorError             the SQLite mirror cannot be used as it is
+     │    ├── MirrorMissing      SMARKETING_DB does not exist yet
+     │    ├── MirrorBusy         another process is writing it
+     │    ├── MirrorTooNew       it was written by a newer worker
+     │    └── PortalMismatch     it mirrors another portal than the token's
+     ├── PortInUse               the address a server should listen on is taken or refused
+     └── StopRequested           a stop was asked for; raised between two commits, not a failure
+
+    connector.CRMError           the CRM failed or refused (its own tree, in connector/errors.py)
+
+The CLI maps both trees to exit codes and one-line messages in one place (``sync.app.cli``). A message says
+what is wrong; ``hint``, where the message does not already say it, the one thing to do about it.
+"""
+
+from __future__ import annotations
+
+
+class SmarketingError(Exception):
+    """The root of the worker's errors. ``hint`` says what to do about it."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
+
+
+class SettingsError(SmarketingError):
+    """Invalid settings; ``lines`` holds one message per bad variable."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+class MirrorError(SmarketingError):
+    """The SQLite mirror cannot be used as it is."""
+
+
+class MirrorMissing(MirrorError):
+    hint = "run smarketing sync first"
+
+
+class MirrorBusy(MirrorError):
+    hint = "wait for the other process to finish"
+
+
+class MirrorTooNew(MirrorError):
+    pass
+
+
+class PortalMismatch(MirrorError):
+    pass
+
+
+class PortInUse(SmarketingError):
+    hint = "choose another port, or stop what listens there"
+
+
+class StopRequested(SmarketingError):
+    """Raised between two committed pages or batches once a stop was asked for."""

@@ -1,0 +1,10 @@
+"""Writing back: the worker's per-record values and KPI dashboard records, sent through a durable, diffed outbox.
+
+May import ``connector``, ``kpi`` (its public surface only), ``sync.storage``, ``sync.errors`` and
+``sync.secrets``; never ``sync.ingest`` or ``sync.app``.
+"""
+
+from .outbox import Pusher, PushResult
+from .properties import definitions
+
+__all__ = ["PushResult", "Pusher", "definitions"]
