@@ -69,6 +69,8 @@ def walk_raw(url: str) -> tuple[int, int, float]:
     bounded by the client's JSON decoding, which a second core would do in a real sync.
     """
     host, port = urlsplit(url).hostname, urlsplit(url).port
+    if host is None:
+        raise ValueError(f"no host in {url!r}")
     connection = http.client.HTTPConnection(host, port, timeout=30)
     headers = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
     query = {"limit": 100, "properties": ",".join(SYNC_PROPERTIES)}

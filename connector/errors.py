@@ -1,7 +1,8 @@
 """Errors of the CRM client. Every one carries what HubSpot said, and never the token.
 
     CRMError                 any failure talking to the CRM
-     ├── TransportError      no answer: connection refused or dropped, timeout
+     ├── TransportError      no answer: DNS lookup failed, connection refused or dropped, timeout, TLS;
+     │                       ``cause`` says which, naming only the host and port
      ├── BadRequest          400 (and other 4xx not below)
      ├── AuthError           401: token missing, wrong or expired
      │    └── MissingScopes  403 with category MISSING_SCOPES: names the scopes the token lacks
@@ -17,7 +18,16 @@ say that sending the same request again cannot help.
 
 from __future__ import annotations
 
+import errno
+import http.client
+import socket
+import ssl
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import urllib3.exceptions
 
 
 class CRMError(Exception):
@@ -41,7 +51,11 @@ class CRMError(Exception):
 
 
 class TransportError(CRMError):
-    pass
+    """No answer came; ``cause`` says why in a few words (see :func:`transport_cause`)."""
+
+    def __init__(self, message: str, *, cause: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.cause: str = cause or message
 
 
 class BadRequest(CRMError):
@@ -123,3 +137,100 @@ def _seconds(value: str | None) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
         return None
+
+
+# -- why no answer came ----------------------------------------------------------------------------
+
+_DROPPED = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, http.client.IncompleteRead,
+            urllib3.exceptions.ProtocolError, requests.exceptions.ChunkedEncodingError)
+
+
+def transport_cause(error: BaseException, url: str, timeout: float | tuple[float, float] | None = None) -> str:
+    """Why a request got no answer, in a few words: DNS, refused, TLS, connect or read timeout, dropped.
+
+    Sorted by the exceptions in ``error``'s chain (causes, contexts, and the errors urllib3 keeps in ``args``
+    and ``reason``), never by their text: that holds the URL with its query. Only the host and port of ``url``
+    are named.
+    """
+    chain = _chain(error)
+    host, where = _host_and_port(url)
+    if any(isinstance(e, socket.gaierror | urllib3.exceptions.NameResolutionError) for e in chain):
+        return f"cannot resolve the host {host} (DNS lookup failed)"
+    if any(_refused(e) for e in chain):
+        return f"connection refused by {where}"
+    tls = [e for e in chain if isinstance(e, ssl.SSLError | urllib3.exceptions.SSLError | requests.exceptions.SSLError)]
+    if tls:
+        return f"TLS handshake failed: {_tls_detail(tls)}"
+    connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    if any(isinstance(e, requests.exceptions.ConnectTimeout) or _connect_timeout(e) for e in chain):
+        return f"no answer within {_seconds_text(connect)} (connect timeout)"
+    if any(_read_timeout(e) for e in chain):
+        return f"no answer within {_seconds_text(read)} (read timeout)"
+    if any(isinstance(e, _DROPPED) for e in chain):
+        return "the connection was dropped"
+    return f"no answer: {type(error).__name__}"
+
+
+def _chain(error: BaseException, limit: int = 32) -> list[BaseException]:
+    """``error`` and every exception it links to, outermost first, each once."""
+    found: list[BaseException] = []
+    todo = [error]
+    while todo and len(found) < limit:
+        current = todo.pop(0)
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        linked = [current.__cause__, current.__context__, *current.args]
+        if isinstance(current, urllib3.exceptions.HTTPError):  # MaxRetryError.reason: what the last try met
+            linked.append(getattr(current, "reason", None))
+        todo += [e for e in linked if isinstance(e, BaseException)]
+    return found
+
+
+def _refused(error: BaseException) -> bool:
+    if isinstance(error, ConnectionRefusedError):
+        return True
+    if isinstance(error, OSError) and error.errno == errno.ECONNREFUSED:
+        return True
+    # urllib3 keeps only the text of the OSError when the chain was lost (e.g. pickled): "[Errno 111] ..."
+    return (isinstance(error, urllib3.exceptions.NewConnectionError)
+            and f"[Errno {errno.ECONNREFUSED}]" in str(error.args[0] if error.args else ""))
+
+
+def _connect_timeout(error: BaseException) -> bool:
+    # NewConnectionError (refused, DNS...) subclasses ConnectTimeoutError in urllib3 without being a timeout
+    return (isinstance(error, urllib3.exceptions.ConnectTimeoutError)
+            and not isinstance(error, urllib3.exceptions.NewConnectionError))
+
+
+def _read_timeout(error: BaseException) -> bool:
+    if isinstance(error, urllib3.exceptions.NewConnectionError):
+        return False
+    return isinstance(error, requests.exceptions.Timeout | urllib3.exceptions.TimeoutError | TimeoutError)
+
+
+def _tls_detail(errors: Sequence[BaseException]) -> str:
+    """The innermost TLS error's reason, e.g. ``certificate verify failed: self-signed certificate``."""
+    inner = next((e for e in reversed(errors) if isinstance(e, ssl.SSLError)), None)
+    if isinstance(inner, ssl.SSLCertVerificationError) and inner.verify_message:
+        return f"certificate verify failed: {inner.verify_message}"[:200]
+    if inner is not None and inner.reason:
+        return str(inner.reason).lower().replace("_", " ")[:200]
+    return type(errors[-1]).__name__
+
+
+def _host_and_port(url: str) -> tuple[str, str]:
+    """(host, host:port) of a URL, nothing else of it (no user, path or query)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "the CRM"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    port = port or {"https": 443, "http": 80}.get(parts.scheme)
+    shown = f"[{host}]" if ":" in host else host
+    return host, f"{shown}:{port}" if port else shown
+
+
+def _seconds_text(seconds: float | None) -> str:
+    return "the time allowed" if seconds is None else f"{seconds:g} s"

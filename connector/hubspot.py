@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from . import hubspot_search, hubspot_writes
-from .errors import CRMError, TransportError, error_for
+from .errors import CRMError, TransportError, error_for, transport_cause
 from .limits import BATCH_LIMIT, HISTORY_BATCH_LIMIT, HISTORY_PAGE_LIMIT, PAGE_LIMIT, chunks
 from .pacing import Pacer
 from .paths import Paths
@@ -97,13 +97,15 @@ class HubSpotClient:
     def _send(self, method: str, path: str, endpoint: str, params: dict[str, Any] | None, json: Any,
               search: bool) -> ApiResponse:
         self.pacer.acquire(search)
+        url = self.base_url + path
         try:
             with self._transport:
-                response = self._session.request(method, self.base_url + path, params=params, json=json,
-                                                 timeout=self.timeout)
+                response = self._session.request(method, url, params=params, json=json, timeout=self.timeout)
         except requests.RequestException as e:
             self.stats.record(endpoint, None, 0, 0)
-            raise TransportError(f"no answer: {type(e).__name__}", endpoint=endpoint) from None
+            cause = transport_cause(e, url, self.timeout)  # names host and port only, never the query or headers
+            message = cause if cause.startswith("no answer") else f"no answer: {cause}"
+            raise TransportError(message, cause=cause, endpoint=endpoint) from None
         sent = len(response.request.body or b"") if response.request is not None else 0
         self.stats.record(endpoint, response.status_code, sent, len(response.content))
         self.pacer.observe(response.headers)

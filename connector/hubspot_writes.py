@@ -67,7 +67,7 @@ def _write(client: HubSpotClient, object_type: str, operation: str, inputs: list
     return outcomes
 
 
-def _write_chunk(client: HubSpotClient, object_type: str, operation: str, chunk: list[_Input],
+def _write_chunk(client: HubSpotClient, object_type: str, operation: str, chunk: Sequence[_Input],
                  key_of: Callable[[dict[str, Any]], Any]) -> list[WriteOutcome]:
     """One call; a whole-call 400/409 is one bad input failing all, so halve until it stands alone."""
     try:
@@ -82,7 +82,8 @@ def _write_chunk(client: HubSpotClient, object_type: str, operation: str, chunk:
     return _match(chunk, answer.body if isinstance(answer.body, dict) else {}, key_of)
 
 
-def _match(chunk: list[_Input], body: dict[str, Any], key_of: Callable[[dict[str, Any]], Any]) -> list[WriteOutcome]:
+def _match(chunk: Sequence[_Input], body: dict[str, Any],
+           key_of: Callable[[dict[str, Any]], Any]) -> list[WriteOutcome]:
     """Pair results and errors with inputs; an error wins over a result (writing again is harmless)."""
     results: dict[str, dict[str, Any]] = {}
     for result in body.get("results") or []:
@@ -110,8 +111,8 @@ def _match(chunk: list[_Input], body: dict[str, Any], key_of: Callable[[dict[str
             outcomes.append(WriteOutcome(item.key, True, str(result.get("id"))))
             continue
         error = error or (unmatched[0] if unmatched else {"message": NO_RESULT})
-        status = error.get("status")
-        outcomes.append(WriteOutcome(item.key, False, None, int(status) if str(status).isdigit() else None,
+        status = str(error.get("status"))
+        outcomes.append(WriteOutcome(item.key, False, None, int(status) if status.isdigit() else None,
                                      error.get("category"), error.get("message") or NO_RESULT))
     return outcomes
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from .context import KpiContext, segment
 from .deals import deal_facts
@@ -74,7 +75,7 @@ def sales_activity(ctx: KpiContext, by: str | None) -> list[KpiResult]:
     return results
 
 
-def _handoffs(ctx: KpiContext) -> list[dict[str, object]]:
+def _handoffs(ctx: KpiContext) -> list[dict[str, Any]]:
     """Per current contact owner: MQL hand-offs in P (raw mql entries, as in A2) and their touches in the window.
 
     The window starts as F3's does, at max(hand-off, owner assignment), and runs ``sla_window_days``; touches by

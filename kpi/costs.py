@@ -11,6 +11,7 @@ portal's is left out and counted.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -154,7 +155,7 @@ def _unknown_spend(result: KpiResult, name: str | None, spend_excluded: dict[str
     return result
 
 
-def _campaigns(ctx: KpiContext, by: str | None, seen: dict[str | None, Any]) -> list[str | None]:
+def _campaigns(ctx: KpiContext, by: str | None, seen: Iterable[str | None]) -> Sequence[str | None]:
     """[None] for the overall record; per campaign, those with spend in the period or a count, by id.
 
     Contacts and deals with no campaign have no spend to divide, so they get no segment of their own.
@@ -178,15 +179,15 @@ def _shares(ctx: KpiContext) -> dict[str, tuple[Fraction, str | None, bool]]:
 def _build_shares(ctx: KpiContext, first: date, end: date) -> dict[str, tuple[Fraction, str | None, bool]]:
     portal = ctx.config.currency or _meta(ctx, "currency")
     zone = ZoneInfo(ctx.period.time_zone)
-    out = {}
+    out: dict[str, tuple[Fraction, str | None, bool]] = {}
     for row in ctx.rows("SELECT id, start_date, end_date, spend_total, currency, created_at FROM campaigns"):
         start, stop = _day(row["start_date"]), _day(row["end_date"])
         flagged = not (start and stop and start <= stop)
         if flagged:
             created = parse_iso(row["created_at"]).astimezone(zone).date() if row["created_at"] else None
             start = stop = start or stop or created
-            if start is None:
-                continue
+        if start is None or stop is None:  # flagged, and not even a creation date
+            continue
         days = (min(end, stop + timedelta(days=1)) - max(first, start)).days
         if days <= 0:
             continue

@@ -66,7 +66,7 @@ def reached(raw: dict[str, str]) -> dict[str, tuple[str | None, bool]]:
     if first in QUALIFIED_FIRST:
         first = "lead"
     highest = max(ranked, key=RANK.__getitem__)
-    out = {}
+    out: dict[str, tuple[str | None, bool]] = {}
     for i in range(RANK[first], RANK[highest] + 1):
         stage = ORDER[i]
         later = [ranked[t] for t in ORDER[i:RANK[highest] + 1] if t in ranked]

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from fractions import Fraction
+from typing import Any
 
 from .context import KpiContext, segment
 from .periods import parse_iso, prorate_monthly
@@ -96,6 +97,8 @@ def _assess(ctx: KpiContext) -> list[Assessment]:
         if touched["first_at"] is not None:
             hours = working_hours(start, parse_iso(touched["first_at"]), config.working_hours, config.time_zone)
         unassigned = row["owner_id"] is None or (row["owner_assigned_at"] or "") >= ctx.as_of_iso
+        status: str
+        reason: str | None
         if unassigned:
             status, reason = "breached", "unassigned"
         elif hours is not None:
@@ -136,7 +139,8 @@ def sla_first_followup_rate(ctx: KpiContext, by: str | None) -> list[KpiResult]:
     def build(seg: str, group: list[Assessment]) -> KpiResult:
         decided = [a for a in group if a.followup_decided]
         met = sum(a.status == "met" for a in decided)
-        details = _counts((a.status for a in group), STATUSES)
+        # Any: these go to ratio's **details, and no status is named like one of its options
+        details: dict[str, Any] = _counts((a.status for a in group), STATUSES)
         details["unassigned"] = sum(a.reason == "unassigned" for a in group)
         return ratio("sla_first_followup_rate", ctx.label, seg, met, len(decided), ctx.as_of_iso,
                      empty="no hand-off has reached its deadline", **details)
@@ -149,8 +153,9 @@ def sla_attempts_rate(ctx: KpiContext, by: str | None) -> list[KpiResult]:
         decided = [a for a in group if a.attempts_decided]
         states = ("met" if a.attempts_met else "breached" if a.attempts_decided else "pending" for a in group)
         met = sum(a.attempts_met for a in decided)
+        counts: dict[str, Any] = _counts(states, ("met", "pending", "breached"))  # for **details, as above
         return ratio("sla_attempts_rate", ctx.label, seg, met, len(decided), ctx.as_of_iso,
-                     empty="no hand-off window is over", **_counts(states, ("met", "pending", "breached")))
+                     empty="no hand-off window is over", **counts)
     return _by_owner(ctx, by, build)
 
 

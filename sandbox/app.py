@@ -127,7 +127,7 @@ class SandboxApp:
         canonical, numbered, dated = canonical_path(path)
         found = self.router.match(method, canonical)
         route = f"{method} {found[0].template if found else '(unknown)'}"
-        if found and dated:
+        if found and numbered and dated:  # numbered is set whenever dated is
             route = route.replace(numbered, dated, 1)
         outcome = self._serve(found, method, canonical, path, query, body, headers, base_url)
         reply = outcome.reply

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from bisect import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from math import log
@@ -51,7 +51,7 @@ class _Rng(Random):
         """A gamma(2) duration: rarely near zero, sometimes a few times the mean."""
         return int(-log((1.0 - self.random()) * (1.0 - self.random())) * mean / 2)
 
-    def weighted(self, weights: dict[str, float]) -> Callable[[], str]:
+    def weighted(self, weights: Mapping[str, float]) -> Callable[[], str]:
         keys, cum = list(weights), list(accumulate(weights.values()))
         return lambda: keys[bisect(cum, self.random() * cum[-1])]
 
@@ -126,7 +126,8 @@ CONNECTED = "f240bbac-87c9-4f6e-bf70-924b57d47db7"  # HubSpot's default call out
 CALL_OUTCOMES = (("COMPLETED", CONNECTED),) * 3 + (
     ("COMPLETED", "b2cf5968-551e-4856-9783-52b3da59a7d0"), ("NO_ANSWER", "73a0d17f-1163-4015-bdd5-ec830791da20"),
     ("BUSY", "9d9162e7-6cf3-4944-bf63-4dff82258764"))
-ACTIVITIES = {  # kind: (texts, with {who} = the contact's name; {property: options to draw from})
+# kind: (texts, with {who} = the contact's name; {property: options to draw from})
+ACTIVITIES: dict[str, tuple[dict[str, str], dict[str, tuple[str, ...]]]] = {
     "calls": ({"hs_call_title": "Call with {who}", "hs_call_body": "Discussed needs and next steps."},
               {"hs_call_direction": ("OUTBOUND",) * 5 + ("INBOUND",)}),
     "emails": ({"hs_email_subject": "Following up, {who}", "hs_email_text": "Let us find a time to talk."},
@@ -180,7 +181,8 @@ class _Generator:
                 "campaigns": campaigns, "account": dict(ACCOUNT), "properties": {"contacts": [_lifecycle()]}}
 
     def _owners(self) -> dict[str, Any]:
-        rng, stamp, owners = self.rng, iso(ANCHOR - SPAN - 30 * DAY), []
+        rng, stamp = self.rng, iso(ANCHOR - SPAN - 30 * DAY)
+        owners: list[dict[str, Any]] = []
         teams = ({"id": "77", "name": "Sales EMEA"}, {"id": "78", "name": "Sales NA"}, {"id": "79", "name": "SDR"})
         for k in range(min(50, max(3, self.n_contacts // 2000))):
             first, last = rng.pick(FIRST), rng.pick(LAST)
@@ -188,7 +190,7 @@ class _Generator:
                            "firstName": first, "lastName": last, "userId": 1001 + k,
                            "userIdIncludingInactive": 1001 + k, "type": "PERSON", "createdAt": stamp,
                            "updatedAt": stamp, "archived": False, "teams": [{**teams[k % 3], "primary": True}]})
-        self.owner_ids = [o["id"] for o in owners]
+        self.owner_ids: list[str] = [o["id"] for o in owners]
         return {"results": owners}
 
     def _campaigns(self) -> dict[str, Any]:
@@ -303,7 +305,7 @@ class _Generator:
                         props.setdefault(exited, stamps[k + 1])
                 kind = (ENTRY_SOURCE[s] if s and events[k - 1][0] else "CRM_UI") if k else (
                     data_1 if source == "OFFLINE" else "FORM")
-                entry = {"value": s, "timestamp": stamps[k], "sourceType": kind}
+                entry: dict[str, str | int] = {"value": s, "timestamp": stamps[k], "sourceType": kind}
                 if kind == "CRM_UI":
                     entry["sourceId"], entry["updatedByUserId"] = f"userId:{uid}", uid
                 history.append(entry)
@@ -343,7 +345,8 @@ class _Generator:
 
     def _deals(self, n: int) -> list[dict[str, Any]]:
         """Deals sit on the hottest contacts and their outcome follows the contact (customers have won)."""
-        rng, rnd, records, seen = self.rng, self.rng.random, [], {}
+        rng, rnd, records = self.rng, self.rng.random, []
+        seen: dict[int, int] = {}  # contact index -> its earlier deals, as of its latest one
         alive = [i for i, c in enumerate(self.contacts) if not c.archived] or list(range(self.n_contacts))
         owned = [i for i in alive if self.contacts[i].owner >= 0] or alive
         hot = [i for i in owned if self.contacts[i].stage in ("opportunity", "customer", "evangelist")] or owned
@@ -417,7 +420,8 @@ class _Generator:
 
     def _engagements(self, n: int) -> dict[str, list[dict[str, Any]]]:
         """Activities by the contact's owner after assignment; calls, emails and meetings roll up on the contact."""
-        rng, rnd, out = self.rng, self.rng.random, {}
+        rng, rnd = self.rng, self.rng.random
+        out: dict[str, list[dict[str, Any]]] = {}
         alive = [i for i, c in enumerate(self.contacts) if not c.archived] or list(range(self.n_contacts))
         pool = [i for i in alive if self.contacts[i].owner >= 0] or alive
         counts = {"calls": n * 35 // 100, "emails": n * 35 // 100, "meetings": n // 10}

@@ -90,7 +90,8 @@ def _declare_properties(portal: Portal, extra: dict[str, list[dict[str, Any]]]) 
         for p in catalog.lifecycle_stage_properties(option["value"], option["label"]):
             contact_props.setdefault(p["name"], p)
     deal_props = portal.properties["deals"]
-    stage_options, pipeline_options = [], []
+    stage_options: list[dict[str, Any]] = []
+    pipeline_options: list[dict[str, Any]] = []
     for pipeline in portal.pipelines:
         pipeline_options.append(_option(pipeline["id"], pipeline["label"], len(pipeline_options)))
         for stage in pipeline["stages"]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -187,7 +187,7 @@ class Portal:
         return ms, iso_from_ms(ms)
 
     def create(self, object_type: str, properties: dict[str, Any],
-               links: list[tuple[str, str, int]] = (), source: str = "INTEGRATION") -> Record:
+               links: Sequence[tuple[str, str, int]] = (), source: str = "INTEGRATION") -> Record:
         """Create a record; ``links`` are (to type, to id, association type id), made before side effects."""
         values = self.validate(object_type, properties, creating=True)
         for to_type, to_id, _ in links:

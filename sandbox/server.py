@@ -73,6 +73,7 @@ _INVALID_JSON = object()
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    server_address: tuple[str, int]  # AF_INET, bound: getsockname() gives (host as str, port)
 
     def __init__(self, address: tuple[str, int], app: SandboxApp) -> None:
         self.app = app
