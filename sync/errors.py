@@ -64,3 +64,6 @@ class PortInUse(SmarketingError):
 
 class StopRequested(SmarketingError):
     """Raised between two committed pages or batches once a stop was asked for."""
+
+    def __init__(self, message: str = "a stop was asked for") -> None:
+        super().__init__(message)

@@ -115,6 +115,23 @@ def serve() -> Iterator[Any]:
         server.stop()
 
 
+@pytest.fixture
+def sandbox_process() -> Iterator[Any]:
+    """Start ``smarketing sandbox OPTIONS`` processes; returns (process, URL); each is stopped after the test."""
+    from tests.processes import start_sandbox, stop
+
+    started: list[Any] = []
+
+    def start(*options: str, **kwargs: Any) -> tuple[Any, str]:
+        process, url = start_sandbox(*options, **kwargs)
+        started.append(process)
+        return process, url
+
+    yield start
+    for process in started:
+        stop(process)
+
+
 @pytest.fixture(scope="session")
 def default_sandbox() -> Iterator[SandboxServer]:
     """The built-in default portal, shared read-only by the tests that only read."""

@@ -19,6 +19,16 @@ from sync.storage import writer_lock
 REPO = Path(__file__).resolve().parent.parent
 
 
+def worker_env(url: str, db: Path, *, token: str = "sandbox-token", **extra: str) -> dict[str, str]:
+    """The environment of a worker process (or a CliRunner call) against the portal at ``url``, mirroring into
+    ``db``: the caller's environment without its SMARKETING_* variables, no search lag or overlap to wait
+    out, and ``extra`` as SMARKETING_<NAME> variables (``HTTP_PORT="8080"``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMARKETING_")}
+    return {**env, "SMARKETING_HUBSPOT_BASE_URL": url, "SMARKETING_HUBSPOT_TOKEN": token,
+            "SMARKETING_DB": str(db), "SMARKETING_SEARCH_LAG_SECONDS": "0", "SMARKETING_SYNC_OVERLAP_SECONDS": "0",
+            **{f"SMARKETING_{name}": value for name, value in extra.items()}}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

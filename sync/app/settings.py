@@ -190,13 +190,13 @@ class Settings(BaseSettings):
     timezone: Annotated[str | None, AfterValidator(_time_zone)] = Field(
         default=None, description="Time zone of periods and the SLA clock; default: the portal's.")
     stage_map: Annotated[dict[str, str], NoDecode, BeforeValidator(_stage_map)] = Field(
-        default="", description="Portal lifecycle values to canonical stages, e.g. 1047290193=lead.")
+        default_factory=dict, description="Portal lifecycle values to canonical stages, e.g. 1047290193=lead.")
     working_days: Annotated[frozenset[int], NoDecode, BeforeValidator(_weekdays)] = Field(
-        default="mon-fri", description="Days the SLA clock runs.")
+        default=frozenset(range(5)), description="Days the SLA clock runs.")
     working_hours: Annotated[tuple[time, time], NoDecode, BeforeValidator(_hours)] = Field(
-        default="09:00-17:00", description="Hours the SLA clock runs.")
+        default=(time(9, 0), time(17, 0)), description="Hours the SLA clock runs.")
     holidays: Annotated[frozenset[date], NoDecode, BeforeValidator(_dates)] = Field(
-        default="", description="Days the SLA clock stops, comma-separated dates.")
+        default=frozenset(), description="Days the SLA clock stops, comma-separated dates.")
     sla_first_followup_hours: Decimal = Field(default=Decimal(8), gt=0,
                                               description="Working hours to the first follow-up of an MQL.")
     sla_attempts: int = Field(default=5, ge=1, description="Follow-up attempts an MQL is owed within the window.")

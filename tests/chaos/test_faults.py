@@ -24,7 +24,6 @@ moved here start at the change, hours before any deadline.
 
 from __future__ import annotations
 
-import os
 import random
 import sqlite3
 import subprocess
@@ -44,6 +43,7 @@ from sandbox.generate import generate_portal
 from sync.writeback import definitions
 from sync.writeback.dashboards import FIELDS, OBJECT_NAME
 from tests.conftest import Api
+from tests.processes import worker_env
 
 SEED = 8
 FAULT_RATE = 0.1
@@ -90,10 +90,7 @@ class Twin:
         self.db = folder / "mirror.db"
         self.failed_runs: list[str] = []
         folder.mkdir()
-        self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("SMARKETING_")},
-                    "SMARKETING_HUBSPOT_BASE_URL": api.url, "SMARKETING_HUBSPOT_TOKEN": api.server.token,
-                    "SMARKETING_DB": str(self.db), "SMARKETING_SEARCH_LAG_SECONDS": "0",
-                    "SMARKETING_SYNC_OVERLAP_SECONDS": "0", "SMARKETING_LOG_LEVEL": "WARNING"}
+        self.env = worker_env(api.url, self.db, token=api.server.token, LOG_LEVEL="WARNING")
 
     def smarketing(self, command: str) -> None:
         """``smarketing COMMAND``, run again while it fails, up to ATTEMPTS runs in all."""

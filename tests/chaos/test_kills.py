@@ -33,6 +33,7 @@ from sync.ingest.history import history_rows
 from sync.storage import Mirror, writer_lock
 from sync.writeback.dashboards import OBJECT_NAME
 from tests.conftest import Api
+from tests.processes import worker_env
 from tests.sync.helpers import assert_mirror_equals_portal
 
 SEED = 11
@@ -68,10 +69,7 @@ class Worker:
 
     def __init__(self, api: Api, folder: Path) -> None:
         self.folder, self.db, self.log = folder, folder / "mirror.db", folder / "smarketing.log"
-        self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("SMARKETING_")},
-                    "SMARKETING_HUBSPOT_BASE_URL": api.url, "SMARKETING_HUBSPOT_TOKEN": api.server.token,
-                    "SMARKETING_DB": str(self.db), "SMARKETING_SEARCH_LAG_SECONDS": "0",
-                    "SMARKETING_SYNC_OVERLAP_SECONDS": "0", "SMARKETING_LOG_LEVEL": "WARNING"}
+        self.env = worker_env(api.url, self.db, token=api.server.token, LOG_LEVEL="WARNING")
 
     def start(self, *args: str) -> subprocess.Popen[bytes]:
         with open(self.log, "ab") as out:

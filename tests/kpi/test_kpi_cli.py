@@ -6,9 +6,10 @@ import json
 
 from click.testing import CliRunner
 
-from kpi.registry import specs
+from kpi import specs
 from sandbox import build_portal
 from sync.app.cli import cli
+from tests.processes import worker_env
 
 FIELDS = {"kpi", "period", "segment", "value", "numerator", "denominator", "excluded", "as_of"}
 
@@ -19,9 +20,7 @@ def run(*args, env):
 
 def synced(serve, tmp_path):
     api = serve(build_portal())
-    env = {"SMARKETING_HUBSPOT_BASE_URL": api.url, "SMARKETING_HUBSPOT_TOKEN": api.server.token,
-           "SMARKETING_DB": str(tmp_path / "m.db"), "SMARKETING_SEARCH_LAG_SECONDS": "0",
-           "SMARKETING_STAGE_MAP": "1047290193=lead"}
+    env = worker_env(api.url, tmp_path / "m.db", token=api.server.token, STAGE_MAP="1047290193=lead")
     assert run("sync", env=env).exit_code == 0
     return env
 

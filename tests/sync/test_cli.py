@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from sandbox import DEFAULT_PORTAL_DIR
 from sync.app.cli import cli
 from tests.conftest import FIXTURES, REPO
-from tests.processes import free_port
+from tests.processes import free_port, worker_env
 
 
 def run(*args: str, **env: str):
@@ -113,8 +113,7 @@ def test_sandbox_process_serves_fixtures_and_stops_on_sigterm():
 
 
 def _sync_env(api, tmp_path, token=None):
-    return {"SMARKETING_HUBSPOT_BASE_URL": api.url, "SMARKETING_HUBSPOT_TOKEN": token or api.server.token,
-            "SMARKETING_DB": str(tmp_path / "m.db"), "SMARKETING_SEARCH_LAG_SECONDS": "0"}
+    return worker_env(api.url, tmp_path / "m.db", token=token or api.server.token)
 
 
 def test_sync_without_a_token_exits_2_naming_the_variable():

@@ -6,7 +6,6 @@ a clock that sleeps by moving forward, so pacing to HubSpot's budgets costs the 
 
 from __future__ import annotations
 
-import os
 import random
 import sqlite3
 import subprocess
@@ -26,7 +25,7 @@ from sandbox.generate import generate_portal
 from sandbox.records import iso_from_ms
 from sync.ingest import OBJECT_STREAMS, SyncJob, SyncOptions, SyncResult
 from sync.storage import Mirror
-from tests.processes import kill_when, start_sandbox
+from tests.processes import kill_when, worker_env
 from tests.sync.helpers import NO_LAG, assert_mirror_equals_portal, run_sync
 
 COMPARED = ("contacts", "companies", "deals", "deal_contacts", "engagements", "engagement_contacts",
@@ -227,10 +226,8 @@ def _contacts_in(db: Path) -> int:
 
 
 def _start_sync(url: str, db: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "SMARKETING_HUBSPOT_BASE_URL": url, "SMARKETING_HUBSPOT_TOKEN": "sandbox-token",
-           "SMARKETING_DB": str(db), "SMARKETING_SEARCH_LAG_SECONDS": "0", "SMARKETING_SYNC_OVERLAP_SECONDS": "0"}
     with open(log, "ab") as out:
-        return subprocess.Popen([*SMARKETING, "sync"], env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen([*SMARKETING, "sync"], env=worker_env(url, db), stdout=out, stderr=subprocess.STDOUT)
 
 
 def _sync_to_completion(url: str, db: Path, log: Path) -> None:
@@ -238,26 +235,20 @@ def _sync_to_completion(url: str, db: Path, log: Path) -> None:
     assert proc.wait(timeout=120) == 0, log.read_text()
 
 
-def test_a_sync_killed_with_sigkill_after_k_pages_resumes_to_the_mirror_of_an_unstopped_one(tmp_path):
+def test_a_sync_killed_with_sigkill_after_k_pages_resumes_to_the_mirror_of_an_unstopped_one(tmp_path, sandbox_process):
     """``kill -9`` leaves the last committed page and a free lock: the next ``smarketing sync`` finishes the job."""
-    sandbox, url = start_sandbox("--contacts", "8000", "--deals", "1000", "--seed", "3")
-    try:
-        db, log = tmp_path / "m.db", tmp_path / "sync.log"
-        ks = sorted(random.Random(20261123).sample(range(1, 70), 3))  # 80 contact pages, then deals and activity
-        for k in ks:
-            target = max(k * 100, _contacts_in(db) + 100)
-            proc = _start_sync(url, db, log)
-            kill_when(proc, lambda target=target: _contacts_in(db) >= target, db, f"k={k}", log)
-            assert _contacts_in(db) < 8000, f"k={k}: killed after the contacts were all read"
-        _sync_to_completion(url, db, log)  # the next process takes the lock and finishes
+    _, url = sandbox_process("--contacts", "8000", "--deals", "1000", "--seed", "3")
+    db, log = tmp_path / "m.db", tmp_path / "sync.log"
+    ks = sorted(random.Random(20261123).sample(range(1, 70), 3))  # 80 contact pages, then deals and activity
+    for k in ks:
+        target = max(k * 100, _contacts_in(db) + 100)
+        proc = _start_sync(url, db, log)
+        kill_when(proc, lambda target=target: _contacts_in(db) >= target, db, f"k={k}", log)
+        assert _contacts_in(db) < 8000, f"k={k}: killed after the contacts were all read"
+    _sync_to_completion(url, db, log)  # the next process takes the lock and finishes
 
-        whole = tmp_path / "whole.db"
-        _sync_to_completion(url, whole, tmp_path / "whole.log")
-    finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=10)
-        if sandbox.stderr:
-            sandbox.stderr.close()
+    whole = tmp_path / "whole.db"
+    _sync_to_completion(url, whole, tmp_path / "whole.log")
 
     got, want = (sqlite3.connect(f"file:{path}?mode=ro", uri=True) for path in (db, whole))
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -13,27 +12,19 @@ import time
 import pytest
 import requests
 
-from tests.processes import free_port, start_sandbox, stop
+from tests.processes import free_port, worker_env
 
 
 @pytest.fixture
-def sandbox():
-    process, url = start_sandbox()
-    yield url
-    stop(process)
-
-
-def worker_env(url, tmp_path, **extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMARKETING_")}
-    return {**env, "SMARKETING_HUBSPOT_BASE_URL": url, "SMARKETING_HUBSPOT_TOKEN": "sandbox-token",
-            "SMARKETING_DB": str(tmp_path / "m.db"), "SMARKETING_SEARCH_LAG_SECONDS": "0",
-            "SMARKETING_SYNC_OVERLAP_SECONDS": "0", "SMARKETING_SYNC_INTERVAL_MINUTES": "0.05", **extra}
+def sandbox(sandbox_process):
+    return sandbox_process()[1]
 
 
 def test_run_cycles_logs_json_serves_health_and_stops_cleanly_on_sigterm(sandbox, tmp_path):
     http_port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "sync", "run"], cwd=tmp_path, text=True,
-                               env=worker_env(sandbox, tmp_path, SMARKETING_HTTP_PORT=str(http_port)),
+                               env=worker_env(sandbox, tmp_path / "m.db", HTTP_PORT=str(http_port),
+                                              SYNC_INTERVAL_MINUTES="0.05"),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     lines, done = [], 0
     deadline = time.monotonic() + 90
@@ -62,7 +53,7 @@ def test_run_cycles_logs_json_serves_health_and_stops_cleanly_on_sigterm(sandbox
 
 def test_a_bad_token_exits_2_with_one_line(sandbox, tmp_path):
     done = subprocess.run([sys.executable, "-m", "sync", "run"], cwd=tmp_path, text=True, capture_output=True,
-                          env=worker_env(sandbox, tmp_path, SMARKETING_HUBSPOT_TOKEN="pat-wrong"), timeout=60)
+                          env=worker_env(sandbox, tmp_path / "m.db", token="pat-wrong"), timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].startswith("SMARKETING_HUBSPOT_TOKEN: the CRM refused the token")
     assert "pat-wrong" not in done.stdout + done.stderr

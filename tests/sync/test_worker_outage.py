@@ -2,8 +2,9 @@
 CRM comes back catches up with nothing lost.
 
 Timings: a cycle every 3 s, /healthz unhealthy 9 s after the last success. A stopped CRM refuses connections;
-the connector retries 6 times with backoff (full jitter, 0.5 s doubling: 7.75 s to 15.5 s of waiting) before a
-run fails, so the first failure comes 8-19 s into the outage and /healthz has turned 503 by then.
+the connector tries each call twice (SMARKETING_HTTP_RETRY_ATTEMPTS=2: one backoff of 0.25 to 0.5 s) before a
+run fails, so the first failure comes within a cycle of the outage, and /healthz turns 503 9 s after the last
+success, without the test waiting through the default retries.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ import time
 
 import requests
 
-from tests.processes import free_port, start_sandbox, stop
-from tests.sync.test_worker import worker_env
+from tests.processes import free_port, start_sandbox, stop, worker_env
 
 TOKEN = "sandbox-token"
 CONTACT = "115"  # an opportunity in the built-in portal; the test moves it to customer during the outage
@@ -80,8 +80,8 @@ def test_a_crm_outage_fails_runs_with_a_reason_turns_health_503_and_the_next_run
     crm_port, http_port = free_port(), free_port()
     crm_url = f"http://127.0.0.1:{crm_port}"
     db_path = tmp_path / "m.db"
-    env = worker_env(crm_url, tmp_path, SMARKETING_HTTP_PORT=str(http_port),
-                     SMARKETING_HEALTH_MAX_AGE_MINUTES="0.15")
+    env = worker_env(crm_url, db_path, HTTP_PORT=str(http_port), HEALTH_MAX_AGE_MINUTES="0.15",
+                     SYNC_INTERVAL_MINUTES="0.05", HTTP_RETRY_ATTEMPTS="2")
     crm, _ = start_sandbox(port=crm_port)
     with open(tmp_path / "stderr.txt", "w") as stderr:
         worker = subprocess.Popen([sys.executable, "-m", "sync", "run"], cwd=tmp_path, text=True, env=env,

@@ -9,7 +9,6 @@ watched read-only beside the writer (WAL), the requests counted by the sandbox.
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import subprocess
@@ -21,7 +20,7 @@ from typing import Any
 import requests
 
 from sync.writeback.dashboards import OBJECT_NAME
-from tests.processes import free_port, kill_when, start_sandbox
+from tests.processes import free_port, kill_when, worker_env
 
 SMARKETING = [sys.executable, "-m", "sync"]  # the ``smarketing`` command
 TOKEN = "sandbox-token"
@@ -64,21 +63,16 @@ def _records(outbox: dict[Key, Row]) -> dict[str, set[str]]:
     return by_type
 
 
-def _env(url: str, db: Path) -> dict[str, str]:
-    return {**os.environ, "SMARKETING_HUBSPOT_BASE_URL": url, "SMARKETING_HUBSPOT_TOKEN": TOKEN,
-            "SMARKETING_DB": str(db), "SMARKETING_SEARCH_LAG_SECONDS": "0", "SMARKETING_SYNC_OVERLAP_SECONDS": "0"}
-
-
 def _start(command: str, url: str, db: Path, log: Path) -> subprocess.Popen[bytes]:
     with open(log, "ab") as out:
-        return subprocess.Popen([*SMARKETING, command], env=_env(url, db), cwd=db.parent, stdout=out,
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen([*SMARKETING, command], env=worker_env(url, db, token=TOKEN), cwd=db.parent,
+                                stdout=out, stderr=subprocess.STDOUT)
 
 
 def _run(command: str, url: str, db: Path, log: Path) -> str:
     """Run ``smarketing COMMAND`` to completion; its output."""
-    done = subprocess.run([*SMARKETING, command], env=_env(url, db), cwd=db.parent, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run([*SMARKETING, command], env=worker_env(url, db, token=TOKEN), cwd=db.parent,
+                          capture_output=True, text=True, timeout=120)
     with open(log, "a") as out:
         out.write(done.stdout + done.stderr)
     assert done.returncode == 0, f"smarketing {command} failed:\n{done.stdout}{done.stderr}"
@@ -109,76 +103,73 @@ def _crm_values(session: requests.Session, url: str, object_type: str, ids: list
     return found
 
 
-def test_a_push_killed_with_sigkill_resumes_and_writes_nothing_twice_but_the_batch_in_flight(tmp_path):
+def test_a_push_killed_with_sigkill_resumes_and_writes_nothing_twice_but_the_batch_in_flight(tmp_path,
+                                                                                             sandbox_process):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     db, log = tmp_path / "m.db", tmp_path / "smarketing.log"
     with open(tmp_path / "sandbox.log", "ab") as out:
-        sandbox, _ = start_sandbox("--contacts", "3000", "--deals", "600", "--seed", "5", port=port, output=out)
-    try:
-        _run("sync", url, db, log)
-        requests.post(f"{url}/_sandbox/stats/reset", timeout=5).raise_for_status()
+        sandbox_process("--contacts", "3000", "--deals", "600", "--seed", "5", port=port, output=out)
+    _run("sync", url, db, log)
+    requests.post(f"{url}/_sandbox/stats/reset", timeout=5).raise_for_status()
 
-        snapshots: list[dict[Key, Row]] = []
-        confirmed_at_kill: list[int] = []
-        for target in KILL_AFTER:
-            target = max(target, (_confirmed_records(db) if db.exists() else 0) + 100)
-            proc = _start("push", url, db, log)
-            kill_when(proc, lambda target=target: _confirmed_records(db) >= target, db, f"target {target}", log)
-            snapshots.append(_outbox(db))
-            confirmed_at_kill.append(_confirmed_records(db))
-            total = sum(len(ids) for ids in _records(snapshots[-1]).values())
-            assert confirmed_at_kill[-1] < total, f"target {target}: killed after everything was written"
-            if len(snapshots) > 1:
-                _not_sent_again(snapshots[-2], snapshots[-1], f"the push killed at {target}")
+    snapshots: list[dict[Key, Row]] = []
+    confirmed_at_kill: list[int] = []
+    for target in KILL_AFTER:
+        target = max(target, (_confirmed_records(db) if db.exists() else 0) + 100)
+        proc = _start("push", url, db, log)
+        kill_when(proc, lambda target=target: _confirmed_records(db) >= target, db, f"target {target}", log)
+        snapshots.append(_outbox(db))
+        confirmed_at_kill.append(_confirmed_records(db))
+        total = sum(len(ids) for ids in _records(snapshots[-1]).values())
+        assert confirmed_at_kill[-1] < total, f"target {target}: killed after everything was written"
+        if len(snapshots) > 1:
+            _not_sent_again(snapshots[-2], snapshots[-1], f"the push killed at {target}")
 
-        output = _run("push", url, db, log)
-        stats = requests.get(f"{url}/_sandbox/stats", timeout=5).json()
-        final = _outbox(db)
-        _not_sent_again(snapshots[-1], final, "the rerun")
+    output = _run("push", url, db, log)
+    stats = requests.get(f"{url}/_sandbox/stats", timeout=5).json()
+    final = _outbox(db)
+    _not_sent_again(snapshots[-1], final, "the rerun")
 
-        # everything written: every value confirmed, and as_of moves alone, which is no reason to write
-        assert not [k for k, (_, _, state, _) in final.items() if state != "ok"]
-        unwritten = [k for k, (wanted, written, _, _) in final.items() if written != wanted and k[2] != "as_of"]
-        assert not unwritten, f"{len(unwritten)} values not written, e.g. {unwritten[:5]}"
-        records = _records(final)
-        assert len(records["contacts"]) > 2_900 and len(records["deals"]) == 600 and len(records[OBJECT_NAME]) > 100
-        pushed = re.search(r"pushed (\d+) records in (\d+) batch calls", output)
-        assert pushed, output
-        # the rerun wrote what the last kill left unconfirmed (a few more only where the clock moved a wanted
-        # value meanwhile, such as an SLA falling due)
-        left = sum(map(len, records.values())) - confirmed_at_kill[-1]
-        assert left <= int(pushed[1]) <= left + 100, (output, left)
+    # everything written: every value confirmed, and as_of moves alone, which is no reason to write
+    assert not [k for k, (_, _, state, _) in final.items() if state != "ok"]
+    unwritten = [k for k, (wanted, written, _, _) in final.items() if written != wanted and k[2] != "as_of"]
+    assert not unwritten, f"{len(unwritten)} values not written, e.g. {unwritten[:5]}"
+    records = _records(final)
+    assert len(records["contacts"]) > 2_900 and len(records["deals"]) == 600 and len(records[OBJECT_NAME]) > 100
+    pushed = re.search(r"pushed (\d+) records in (\d+) batch calls", output)
+    assert pushed, output
+    # the rerun wrote what the last kill left unconfirmed (a few more only where the clock moved a wanted
+    # value meanwhile, such as an SLA falling due)
+    left = sum(map(len, records.values())) - confirmed_at_kill[-1]
+    assert left <= int(pushed[1]) <= left + 100, (output, left)
 
-        # nothing written twice beyond the batch in flight: a kill re-sends at most that one batch
-        routes, kills = stats["requests_by_route"], len(KILL_AFTER)
-        updates = ceil(len(records["contacts"]) / 100) + ceil(len(records["deals"]) / 100)
-        upserts = ceil(len(records[OBJECT_NAME]) / 100)
-        assert updates <= routes[UPDATE] <= updates + kills, routes
-        assert upserts <= routes[UPSERT] <= upserts + kills, routes
-        # no write refused or retried (the 404s are the first push's look-ups of its property groups)
-        assert set(stats["requests_by_status"]) <= {"200", "201", "404"}, stats["requests_by_status"]
+    # nothing written twice beyond the batch in flight: a kill re-sends at most that one batch
+    routes, kills = stats["requests_by_route"], len(KILL_AFTER)
+    updates = ceil(len(records["contacts"]) / 100) + ceil(len(records["deals"]) / 100)
+    upserts = ceil(len(records[OBJECT_NAME]) / 100)
+    assert updates <= routes[UPDATE] <= updates + kills, routes
+    assert upserts <= routes[UPSERT] <= upserts + kills, routes
+    # no write refused or retried (the 404s are the first push's look-ups of its property groups)
+    assert set(stats["requests_by_status"]) <= {"200", "201", "404"}, stats["requests_by_status"]
 
-        # and the CRM holds what the outbox says it confirmed, for every record
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {TOKEN}"
-        for object_type, id_property in (("contacts", None), ("deals", None), (OBJECT_NAME, "kpi_key")):
-            props = sorted({p for t, _, p in final if t == object_type})
-            ids = sorted(records[object_type])
-            crm = _crm_values(session, url, object_type, ids, props, id_property)
-            assert set(crm) == set(ids), f"{object_type}: {len(set(ids) - set(crm))} records missing in the CRM"
-            differing = [(i, p, crm[i].get(p), final[(object_type, i, p)][1]) for i in ids for p in props
-                         if crm[i].get(p) != final[(object_type, i, p)][1]]
-            assert not differing, f"{object_type}: {len(differing)} values differ in the CRM, e.g. {differing[:5]}"
-        keys: list[str] = []  # an upsert sent again updates its record: each KPI record exists once
-        params: dict[str, Any] = {"limit": 100, "properties": "kpi_key"}
-        while True:
-            page = session.get(f"{url}/crm/v3/objects/{OBJECT_NAME}", params=params, timeout=10).json()
-            keys += [r["properties"]["kpi_key"] for r in page["results"]]
-            if not page.get("paging"):
-                break
-            params["after"] = page["paging"]["next"]["after"]
-        assert sorted(keys) == sorted(records[OBJECT_NAME])
-    finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=10)
+    # and the CRM holds what the outbox says it confirmed, for every record
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {TOKEN}"
+    for object_type, id_property in (("contacts", None), ("deals", None), (OBJECT_NAME, "kpi_key")):
+        props = sorted({p for t, _, p in final if t == object_type})
+        ids = sorted(records[object_type])
+        crm = _crm_values(session, url, object_type, ids, props, id_property)
+        assert set(crm) == set(ids), f"{object_type}: {len(set(ids) - set(crm))} records missing in the CRM"
+        differing = [(i, p, crm[i].get(p), final[(object_type, i, p)][1]) for i in ids for p in props
+                     if crm[i].get(p) != final[(object_type, i, p)][1]]
+        assert not differing, f"{object_type}: {len(differing)} values differ in the CRM, e.g. {differing[:5]}"
+    keys: list[str] = []  # an upsert sent again updates its record: each KPI record exists once
+    params: dict[str, Any] = {"limit": 100, "properties": "kpi_key"}
+    while True:
+        page = session.get(f"{url}/crm/v3/objects/{OBJECT_NAME}", params=params, timeout=10).json()
+        keys += [r["properties"]["kpi_key"] for r in page["results"]]
+        if not page.get("paging"):
+            break
+        params["after"] = page["paging"]["next"]["after"]
+    assert sorted(keys) == sorted(records[OBJECT_NAME])
