@@ -32,6 +32,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           "hypothesis examples")
 
 
+# Modules whose tests are all fast and need no sandbox process: the quick set, which CI also runs against the
+# declared minimum version of every dependency (pytest -m quick).
+QUICK = {"test_architecture.py", "connector/test_hubspot_client.py", "connector/test_read_ahead.py",
+         "connector/test_transport_errors.py", "connector/test_batch_writes.py", "connector/test_ensure.py",
+         "kpi/test_activity.py", "kpi/test_conversion.py", "kpi/test_costs.py", "kpi/test_customers.py",
+         "kpi/test_funnel.py", "kpi/test_planning.py", "kpi/test_sales.py", "kpi/test_sla.py", "kpi/test_volume.py",
+         "kpi/test_wanted.py", "kpi/test_worktime.py", "sync/test_mapping.py", "sync/test_mirror.py",
+         "sync/test_settings.py", "sync/test_logs.py", "sync/test_migrations.py", "sandbox/test_catalog.py",
+         "sandbox/test_loader.py", "sandbox/test_generate.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.relative_to(REPO / "tests").as_posix() in QUICK:
+            item.add_marker(pytest.mark.quick)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """The chaos profile is read when the test modules are imported, after this: --long takes effect there."""
     settings.register_profile("chaos", max_examples=CHAOS_EXAMPLES[config.getoption("--long")], deadline=None)
