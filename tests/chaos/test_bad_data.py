@@ -158,6 +158,7 @@ def page(draw: st.DrawFn, stream: str, kinds: st.SearchStrategy[list[bool]] = MI
             records.append({"id": record_id, **record})
             good_ids.append(first_id + i)
             continue
+        spoiled: Any  # a spoiled record, or for "not a dict" no dict at all
         if draw(st.booleans()):  # an id problem: the record has no usable id at all
             problem = draw(ID_PROBLEMS)
             if problem == "missing":

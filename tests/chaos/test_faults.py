@@ -32,8 +32,9 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import requests
@@ -58,8 +59,9 @@ FUNNEL_STAGE = {"lead": "lead", "marketingqualifiedlead": "mql", "salesqualified
 # the worker's bookkeeping: when it ran, where its cursors stand, when it last touched an outbox row
 BOOKKEEPING_TABLES = {"sync_state", "sync_runs"}
 LEFT_OUT = {"writeback_outbox": {"updated_at", "next_attempt_at", "last_error"}}
-CONTACT_PROPERTIES = [p["name"] for p in definitions("smk_", "smarketing")["contacts"]]
-DEAL_PROPERTIES = [p["name"] for p in definitions("smk_", "smarketing")["deals"]]
+# definitions() types its values as object; a property's name is always a str
+CONTACT_PROPERTIES = [cast(str, p["name"]) for p in definitions("smk_", "smarketing")["contacts"]]
+DEAL_PROPERTIES = [cast(str, p["name"]) for p in definitions("smk_", "smarketing")["deals"]]
 KPI_PROPERTIES = ["kpi_key", *(f for f in FIELDS if f != "as_of")]
 
 
@@ -142,8 +144,8 @@ def change_the_portal(twins: list[Twin]) -> tuple[dict[str, str], dict[str, dict
     """
     portal = twins[0].portal
     contacts = portal.stores["contacts"].records
-    movable = sorted((int(r.id), r.properties["lifecyclestage"]) for r in contacts.values()
-                     if not r.archived and r.properties.get("lifecyclestage") in NEXT_STAGE)
+    movable = sorted((int(r.id), stage) for r in contacts.values()
+                     if not r.archived and (stage := r.properties.get("lifecyclestage")) in NEXT_STAGE)
     chosen = random.Random(SEED).sample(movable, round(0.01 * len(contacts)))
     stages = {str(i): NEXT_STAGE[stage] for i, stage in chosen}
     open_deals = sorted((r for r in portal.stores["deals"].records.values()
@@ -222,12 +224,12 @@ def test_a_full_and_an_incremental_cycle_at_ten_percent_faults_end_as_without_fa
 
     for command in ("sync", "push"):  # the full cycle
         with clock.hold():
-            both(twins, lambda twin, command=command: twin.smarketing(command))
+            both(twins, partial(Twin.smarketing, command=command))
     with clock.hold():
         stages, deals = change_the_portal(twins)
     for command in ("sync", "push"):  # the incremental cycle
         with clock.hold():
-            both(twins, lambda twin, command=command: twin.smarketing(command))
+            both(twins, partial(Twin.smarketing, command=command))
 
     # the faults were there, and the worker met them
     assert clean.api.stats()["faults_injected"] == 0

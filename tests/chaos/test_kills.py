@@ -185,8 +185,7 @@ def change_the_portal(api: Api, rng: random.Random, round_: int) -> None:
                           key=lambda r: int(r.id))
         deals = sorted((r for r in portal.stores["deals"].records.values() if not r.archived),
                        key=lambda r: int(r.id))
-    movable = [(r.id, r.properties["lifecyclestage"]) for r in contacts
-               if r.properties.get("lifecyclestage") in NEXT_STAGE]
+    movable = [(r.id, stage) for r in contacts if (stage := r.properties.get("lifecyclestage")) in NEXT_STAGE]
     moved = rng.sample(movable, max(1, len(contacts) // 50))
     won = rng.choice([r.id for r in deals if r.properties.get("pipeline") == "default"
                       and r.properties.get("hs_is_closed") == "false"])

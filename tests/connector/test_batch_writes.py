@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+from typing import cast
 
 import pytest
+import requests
 import responses
 
 from connector import AuthError, HubSpotClient
@@ -28,6 +30,12 @@ def inputs(n: int, start: int = 1) -> list[tuple[str, dict[str, str | None]]]:
 
 def sent(call) -> list[dict]:
     return json.loads(call.request.body)["inputs"]
+
+
+def status(call: responses.Call) -> int:
+    """The status a recorded call was answered with. `responses` types the field as any body it may hold;
+    every call in these tests is answered by a callback, which makes it a requests Response."""
+    return cast(requests.Response, call.response).status_code
 
 
 def echo(request):
@@ -104,7 +112,7 @@ def test_a_whole_batch_409_is_split_until_the_bad_input_stands_alone(client):
     assert [o.key for o in outcomes if not o.ok] == ["43"]
     assert outcomes[42].status == 409 and outcomes[42].category == "CONFLICT"
     assert len(responses.calls) <= 1 + 2 * math.ceil(math.log2(100))
-    written = [i["id"] for c in responses.calls if c.response.status_code == 200 for i in sent(c)]
+    written = [i["id"] for c in responses.calls if status(c) == 200 for i in sent(c)]
     assert sorted(written, key=int) == [str(i) for i in range(1, 101) if i != 43]  # each good input once
 
 
@@ -162,10 +170,11 @@ def test_an_unknown_id_among_25_contacts_fails_alone(serve):
 def test_an_undeclared_property_is_split_off_and_the_others_written(serve):
     api = serve()
     client = sandbox_client(api)
-    updates = [(str(i), {"firstname": f"New{i}"}) for i in range(1, 26)]
+    updates: list[tuple[str, dict[str, str | None]]] = [(str(i), {"firstname": f"New{i}"}) for i in range(1, 26)]
     updates[9] = ("10", {"no_such_property": "x"})
     outcomes = batch_update(client, "contacts", updates)
     assert [(o.key, o.status, o.category) for o in outcomes if not o.ok] == [("10", 400, "VALIDATION_ERROR")]
+    assert outcomes[9].message is not None
     assert "PROPERTY_DOESNT_EXIST" in outcomes[9].message
     read = client.batch_read("contacts", [str(i) for i in range(1, 26)], ["firstname"]).records
     assert sorted(r["id"] for r in read if r["properties"]["firstname"].startswith("New")) == sorted(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import responses
 
@@ -9,7 +11,7 @@ from connector import AuthError, Conflict, HubSpotClient
 from connector.hubspot_writes import batch_upsert, ensure_properties, ensure_property_group, ensure_schema
 
 GROUP = "smarketing"
-PROPERTIES = [
+PROPERTIES: list[dict[str, Any]] = [
     {"name": "smk_funnel_stage", "label": "Funnel stage", "type": "enumeration", "fieldType": "select",
      "groupName": GROUP, "options": [{"label": "Lead", "value": "lead"}, {"label": "MQL", "value": "mql"}]},
     {"name": "smk_score", "label": "Score", "type": "number", "fieldType": "number", "groupName": GROUP},
@@ -66,7 +68,8 @@ def test_a_schema_is_created_once_and_takes_upserts(serve):
     again, second = ensure_schema(client, {**SCHEMA, "labels": {"singular": "KPI", "plural": "KPIs"}})
     assert again["objectTypeId"] == schema["objectTypeId"]
     assert second.existing == ["kpi_snapshot"] and [d[:2] for d in second.differing] == [("kpi_snapshot", "labels")]
-    rows = [("2026-W02:leads", {"value": "12"}), ("2026-W02:mqls", {"value": "5"})]
+    rows: list[tuple[str, dict[str, str | None]]] = [("2026-W02:leads", {"value": "12"}),
+                                                      ("2026-W02:mqls", {"value": "5"})]
     created = batch_upsert(client, schema["objectTypeId"], rows, "snapshot_key")
     assert all(o.ok for o in created)
     updated = batch_upsert(client, schema["objectTypeId"], [("2026-W02:leads", {"value": "13"})], "snapshot_key")

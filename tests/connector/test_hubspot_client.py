@@ -77,8 +77,10 @@ def test_list_pages_follow_after_to_the_end(client):
 def test_history_lowers_the_page_size_to_50(client):
     responses.get(f"{BASE}/crm/v3/objects/contacts", json={"results": []})
     list(client.objects("contacts", ["email"], history=["lifecyclestage"]))
-    assert "limit=50" in responses.calls[0].request.url
-    assert "propertiesWithHistory=lifecyclestage" in responses.calls[0].request.url
+    url = responses.calls[0].request.url
+    assert url is not None
+    assert "limit=50" in url
+    assert "propertiesWithHistory=lifecyclestage" in url
 
 
 @responses.activate
@@ -223,7 +225,12 @@ def test_pacing_keeps_under_the_ten_second_budget(client, fake):
 def test_search_is_paced_to_its_per_second_limit(client, fake):
     sent: list[float] = []
     url = f"{BASE}/crm/v3/objects/contacts/search"
-    responses.add_callback(responses.POST, url, callback=lambda r: (sent.append(fake.now), (200, {}, "{}"))[1])
+
+    def answer(request):
+        sent.append(fake.now)
+        return 200, {}, "{}"
+
+    responses.add_callback(responses.POST, url, callback=answer)
     for _ in range(12):
         client.search("contacts", {})
     assert all(sum(1 for t in sent if start <= t < start + 1) <= 4 for start in sent)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Generator
+from typing import cast
 
 import pytest
 
@@ -34,7 +36,7 @@ def test_a_caller_that_stops_early_stops_the_reader_after_at_most_two_pages_more
             read.append(n)
             yield n
 
-    reader = read_ahead(pages())
+    reader = cast(Generator[int, None, None], read_ahead(pages()))  # read_ahead is a generator function
     assert next(reader) == 0
     reader.close()
     deadline = time.monotonic() + 5

@@ -179,7 +179,8 @@ def test_records_written_during_a_run_or_indexed_late_are_read_by_the_next_run(s
     late = patch(min(live, key=int), start1 - 2)  # written just before the run: search does not see it yet
     portal.clock = lambda: start1
     assert late not in {r["id"] for p in modified_pages(crm, "contacts", 0, int(start1 * 1000), []) for r in p.records}
-    until1, run1, during = int(start1 * 1000) - 5000, [], []
+    until1, run1 = int(start1 * 1000) - 5000, []
+    during: list[str] = []
     for page in modified_pages(crm, "contacts", 0, until1, []):
         run1 += [r["id"] for r in page.records]
         if not during:  # writes while the run reads: one record already read, one not yet

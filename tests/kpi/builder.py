@@ -23,11 +23,11 @@ class MirrorBuilder:
         self.mirror = Mirror(path)
         self.db = self.mirror.db
         self.mirror.set_meta(portal_id="1", time_zone="UTC", currency="USD")
-        self.db["lifecycle_stages"].insert_all(
+        self.db.table("lifecycle_stages").insert_all(
             [{"value": v, "label": label, "display_order": i, "hidden": 0} for i, (v, label) in enumerate(STAGES)])
-        self.db["pipelines"].insert({"id": "default", "object_type": "deals", "label": "Sales", "display_order": 0,
-                                     "archived": 0})
-        self.db["pipeline_stages"].insert_all([
+        self.db.table("pipelines").insert({"id": "default", "object_type": "deals", "label": "Sales",
+                                           "display_order": 0, "archived": 0})
+        self.db.table("pipeline_stages").insert_all([
             {"pipeline_id": "default", "id": "open", "label": "Open", "display_order": 0, "probability": 0.5,
              "is_closed": 0, "is_won": 0, "archived": 0},
             {"pipeline_id": "default", "id": "closedwon", "label": "Won", "display_order": 1, "probability": 1.0,
@@ -36,9 +36,9 @@ class MirrorBuilder:
              "is_closed": 1, "is_won": 0, "archived": 0}])
 
     def owner(self, owner_id: int, **fields: Any) -> None:
-        self.db["owners"].insert({"id": owner_id, "email": f"rep{owner_id}@example.com", "first_name": "Rep",
-                                  "last_name": str(owner_id), "type": "PERSON", "archived": 0, "teams": "[]",
-                                  **fields})
+        self.db.table("owners").insert({"id": owner_id, "email": f"rep{owner_id}@example.com", "first_name": "Rep",
+                                        "last_name": str(owner_id), "type": "PERSON", "archived": 0, "teams": "[]",
+                                        **fields})
 
     def contact(self, contact_id: int, *, stage: str | None = None, source: str | None = None,
                 campaign: str | None = None, owner: int | None = None, assigned: str | None = None,
@@ -47,8 +47,8 @@ class MirrorBuilder:
         """``entries``: portal stage value -> entry time (``hs_v2_date_entered`` evidence);
         ``history``: the same as lifecycle history evidence. ``stage`` defaults to the latest entry."""
         all_entries = {**entries, **(history or {})}
-        current = stage or (max(all_entries, key=all_entries.get) if all_entries else None)
-        self.db["contacts"].insert({
+        current = stage or (max(all_entries, key=all_entries.__getitem__) if all_entries else None)
+        self.db.table("contacts").insert({
             "id": contact_id, "email": email or f"c{contact_id}@example.com", "lifecyclestage": current,
             "hs_analytics_source": source, "hs_analytics_first_touch_converting_campaign": campaign,
             "hubspot_owner_id": owner, "hubspot_owner_assigneddate": assigned, "hs_lead_status": lead_status,
@@ -59,11 +59,11 @@ class MirrorBuilder:
         rows += [{"contact_id": contact_id, "stage": s, "entered_at": at, "evidence": "history"}
                  for s, at in (history or {}).items()]
         if rows:
-            self.db["contact_stage_history"].insert_all(rows)
+            self.db.table("contact_stage_history").insert_all(rows)
 
     def company(self, company_id: int, **fields: Any) -> None:
-        self.db["companies"].insert({"id": company_id, "name": f"Company {company_id}", "archived": 0,
-                                     "properties": "{}", **fields})
+        self.db.table("companies").insert({"id": company_id, "name": f"Company {company_id}", "archived": 0,
+                                           "properties": "{}", **fields})
 
     def deal(self, deal_id: int, *, contacts: tuple[int, ...] = (), stage: str = "open", amount: float | None = None,
              currency: str | None = "USD", home: float | None = None, created: str = "2026-01-01T00:00:00.000Z",
@@ -71,28 +71,29 @@ class MirrorBuilder:
              dealtype: str | None = None, pipeline: str = "default", archived: int = 0) -> None:
         amount_home = home if home is not None else (amount if currency in (None, "USD") else None)
         won, is_closed = int(stage == "closedwon"), int(stage in ("closedwon", "closedlost"))
-        self.db["deals"].insert({
+        self.db.table("deals").insert({
             "id": deal_id, "dealname": f"Deal {deal_id}", "pipeline": pipeline, "dealstage": stage, "amount": amount,
             "deal_currency_code": currency, "amount_in_home_currency": home, "amount_home": amount_home,
             "closedate": closed, "createdate": created, "hs_is_closed": is_closed, "hs_is_closed_won": won,
             "dealtype": dealtype, "hubspot_owner_id": owner, "company_id": company, "archived": archived,
             "properties": "{}"})
-        self.db["deal_contacts"].insert_all([{"deal_id": deal_id, "contact_id": c} for c in contacts])
+        self.db.table("deal_contacts").insert_all([{"deal_id": deal_id, "contact_id": c} for c in contacts])
 
     def engagement(self, engagement_id: int, kind: str, at: str, *, contact: int | None = None,
                    owner: int | None = None, direction: str | None = None, outcome: str | None = None) -> None:
-        self.db["engagements"].insert({"id": engagement_id, "type": kind, "hs_timestamp": at,
-                                       "hubspot_owner_id": owner, "contact_id": contact, "direction": direction,
-                                       "outcome": outcome, "archived": 0, "properties": "{}"})
+        self.db.table("engagements").insert({"id": engagement_id, "type": kind, "hs_timestamp": at,
+                                             "hubspot_owner_id": owner, "contact_id": contact, "direction": direction,
+                                             "outcome": outcome, "archived": 0, "properties": "{}"})
         if contact is not None:
-            self.db["engagement_contacts"].insert({"type": kind, "engagement_id": engagement_id,
-                                                   "contact_id": contact})
+            self.db.table("engagement_contacts").insert({"type": kind, "engagement_id": engagement_id,
+                                                         "contact_id": contact})
 
     def campaign(self, campaign_id: str, *, spend: float, start: str | None, end: str | None,
                  created: str = "2026-01-01T00:00:00.000Z", currency: str = "USD") -> None:
-        self.db["campaigns"].insert({"id": campaign_id, "name": campaign_id, "start_date": start, "end_date": end,
-                                     "currency": currency, "budget_total": spend, "spend_total": spend,
-                                     "created_at": created, "updated_at": created, "properties": "{}"})
+        self.db.table("campaigns").insert({"id": campaign_id, "name": campaign_id, "start_date": start,
+                                           "end_date": end, "currency": currency, "budget_total": spend,
+                                           "spend_total": spend, "created_at": created, "updated_at": created,
+                                           "properties": "{}"})
 
     def context(self, period: str, *, as_of: str | None = None, strict: bool = False,
                 config: KpiConfig | None = None) -> KpiContext:

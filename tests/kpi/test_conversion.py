@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from typing import cast
 
 import pytest
 from hypothesis import given, settings
@@ -200,7 +201,8 @@ def journey(start: int, steps: list[tuple[str, int]], forward: bool) -> dict[str
     A value entered twice keeps its first time here; re-entries come as separate evidence."""
     if forward:
         steps = sorted(steps, key=lambda step: VALUES.index(step[0]))
-    entries, at = {}, start
+    entries: dict[str, str] = {}
+    at = start
     for value, gap in steps:
         at += gap
         entries.setdefault(value, iso(START + timedelta(hours=12 * at)))
@@ -218,11 +220,12 @@ def survivors(contacts, as_of, window, strict):
     """Reference model in Python (§1.4 via funnel.reached): the lead cohort of March 2026 and its survivors."""
     counts = dict.fromkeys(("lead", "mql", "sql", "opportunity", "customer"), 0)
     for entries, again, _ in contacts:
-        raw = {}
+        raw: dict[str, str] = {}
         for value, at in [*entries.items(), *again.items()]:
             stage = HUBSPOT_VALUES[value]
             raw[stage] = min(raw.get(stage, at), at)
-        times = raw if strict else {stage: at for stage, (at, _) in reached(raw).items()}
+        # reached() types a stage's time as optional; it always gives one, the earliest entry at or above the stage
+        times = raw if strict else {stage: cast(str, at) for stage, (at, _) in reached(raw).items()}
         if not ("2026-03-01" <= times.get("lead", "") < min(as_of, "2026-04-01")):
             continue
         counts["lead"] += 1

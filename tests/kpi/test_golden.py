@@ -69,7 +69,7 @@ NOW = datetime(2026, 4, 15, tzinfo=UTC)
 P1 = "2026-04-01T04:00:00.000Z"
 C1, C2 = "6f1c2a9e-3b4d-4e5f-8a7b-0c1d2e3f4a51", "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c62"
 PQL = "1047290193"
-BASE = {"time_zone": TZ, "currency": "USD", "stage_map": {PQL: "lead"}}
+BASE: dict[str, Any] = {"time_zone": TZ, "currency": "USD", "stage_map": {PQL: "lead"}}
 SECTION_0 = (
     "new_leads mql_count mql_handoffs mql_rejection_rate sql_count mql_to_sql_rate mql_to_sql_period_ratio "
     "lead_to_customer_rate lead_to_mql_rate sql_to_opportunity_rate opportunity_to_customer_rate "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 BATCH = "/crm/v3/objects/contacts/batch"
@@ -51,7 +53,7 @@ def test_batch_update_with_an_invalid_property_fails_whole(serve):
                                                        ("read", 51, True)])
 def test_batch_size_limits(serve, endpoint, count, history):
     api = serve()
-    body = {"inputs": [{"id": str(i), "properties": {}} for i in range(count)]}
+    body: dict[str, Any] = {"inputs": [{"id": str(i), "properties": {}} for i in range(count)]}
     if history:
         body["propertiesWithHistory"] = ["lifecyclestage"]
     reply = api("POST", f"{BATCH}/{endpoint}", json=body)

@@ -192,7 +192,7 @@ def expected_stage_dates(changes: list[tuple[str, str]], order: list[str]) -> di
 def raw_entry(contact: dict, stage: str) -> datetime | None:
     """Earliest evidence of entering `stage` (history, legacy date, v2 date), as the KPI layer defines it."""
     p = props(contact)
-    candidates = [w for s, w in history(contact) if s == stage]
+    candidates: list[str | None] = [w for s, w in history(contact) if s == stage]
     candidates += [p.get(f"hs_lifecyclestage_{stage}_date"), p.get(f"hs_v2_date_entered_{stage}")]
     found = [ts(c) for c in candidates if c]
     return min(found) if found else None
@@ -689,7 +689,9 @@ def test_default_engagements_make_the_sla_both_met_and_missed():
     # a late follow-up that was late because of a weekend, and a met one despite one
     def spans_weekend(cid):
         c = contacts[cid]
-        start = max(raw_entry(c, "marketingqualifiedlead"), ts(props(c)["hubspot_owner_assigneddate"]))
+        entered = raw_entry(c, "marketingqualifiedlead")
+        assert entered is not None  # first_followups() lists only contacts that became an MQL
+        start = max(entered, ts(props(c)["hubspot_owner_assigneddate"]))
         return start.astimezone(ET).weekday() == 4 or start.astimezone(ET).weekday() >= 5
     assert any(spans_weekend(cid) for cid in late) and any(spans_weekend(cid) for cid in met)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -37,7 +38,7 @@ def _int(value: str | None) -> int | None:
 
 
 # table -> (portal object type, [(column, portal property, conversion)])
-CHECKED = {
+CHECKED: dict[str, tuple[str, list[tuple[str, str, Callable[[str], Any]]]]] = {
     "contacts": ("contacts", [("email", "email", str), ("lifecyclestage", "lifecyclestage", str),
                               ("hubspot_owner_id", "hubspot_owner_id", _int),
                               ("hs_analytics_source", "hs_analytics_source", str),

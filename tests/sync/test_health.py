@@ -38,7 +38,7 @@ def server(health):
         yield server
 
 
-def get(server: HealthServer, path: str) -> tuple[int, str, str]:
+def get(server: HealthServer, path: str) -> tuple[int, str | None, str]:
     conn = HTTPConnection("127.0.0.1", server.port, timeout=5)
     try:
         conn.request("GET", path)
@@ -101,7 +101,7 @@ def test_metrics_in_prometheus_text_format(server, health, clock):
     health.run_succeeded({"contacts": 1}, requests=2, rate_limited=0, outbox_backlog=0, quarantined=2)
     health.run_failed("boom")
     status, content_type, body = get(server, "/metrics")
-    assert status == 200 and content_type.startswith("text/plain")
+    assert status == 200 and content_type is not None and content_type.startswith("text/plain")
     values = samples(body)
     assert values[("smarketing_runs_total", ())] == 3
     assert values[("smarketing_run_failures_total", ())] == 1

@@ -59,7 +59,7 @@ def test_an_older_mirror_is_migrated_forward_without_loss(tmp_path, monkeypatch)
     monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
     monkeypatch.setattr(schema, "VERSION", 1)
     with Mirror(path) as old:  # as the first release of the worker left it
-        old.db["contacts"].insert({"id": 7, "email": "kept@example.com", "properties": "{}"})
+        old.db.table("contacts").insert({"id": 7, "email": "kept@example.com", "properties": "{}"})
         assert "history_pending" not in old.db.table_names()
     monkeypatch.undo()
     with Mirror(path) as new:

@@ -243,7 +243,11 @@ def test_a_sync_killed_with_sigkill_after_k_pages_resumes_to_the_mirror_of_an_un
     for k in ks:
         target = max(k * 100, _contacts_in(db) + 100)
         proc = _start_sync(url, db, log)
-        kill_when(proc, lambda target=target: _contacts_in(db) >= target, db, f"k={k}", log)
+
+        def reached(target: int = target) -> bool:
+            return _contacts_in(db) >= target
+
+        kill_when(proc, reached, db, f"k={k}", log)
         assert _contacts_in(db) < 8000, f"k={k}: killed after the contacts were all read"
     _sync_to_completion(url, db, log)  # the next process takes the lock and finishes
 

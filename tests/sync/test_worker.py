@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 import requests
@@ -26,6 +27,7 @@ def test_run_cycles_logs_json_serves_health_and_stops_cleanly_on_sigterm(sandbox
                                env=worker_env(sandbox, tmp_path / "m.db", HTTP_PORT=str(http_port),
                                               SYNC_INTERVAL_MINUTES="0.05"),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None  # stdout=PIPE
     lines, done = [], 0
     deadline = time.monotonic() + 90
     while done < 2 and time.monotonic() < deadline:
@@ -59,10 +61,11 @@ def test_a_bad_token_exits_2_with_one_line(sandbox, tmp_path):
     assert "pat-wrong" not in done.stdout + done.stderr
 
 
-SCOPES_BODY = {"status": "error", "message": "This app hasn't been granted all required scopes to make this call.",
-               "correlationId": "c", "category": "MISSING_SCOPES",
-               "errors": [{"message": "One or more of the following scopes are required.",
-                           "context": {"requiredScopes": ["crm.objects.deals.read"]}}]}
+SCOPES_BODY: dict[str, Any] = {
+    "status": "error", "message": "This app hasn't been granted all required scopes to make this call.",
+    "correlationId": "c", "category": "MISSING_SCOPES",
+    "errors": [{"message": "One or more of the following scopes are required.",
+                "context": {"requiredScopes": ["crm.objects.deals.read"]}}]}
 
 
 def missing_scopes():
@@ -103,5 +106,5 @@ def test_a_missing_scope_later_is_logged_with_the_scope_and_the_next_run_goes_on
     worker = Worker(load_settings(), on_cycle=lambda summary, error: reasons.append(error))
     with caplog.at_level(logging.ERROR, logger="smarketing.worker"):
         assert worker.cycle() is None and worker.cycle() is None
-    assert len(reasons) == 2 and "crm.objects.deals.read" in reasons[0]
+    assert len(reasons) == 2 and reasons[0] is not None and "crm.objects.deals.read" in reasons[0]
     assert any(getattr(r, "scopes", None) == ["crm.objects.deals.read"] for r in caplog.records)

@@ -129,9 +129,9 @@ def test_a_crm_outage_fails_runs_with_a_reason_turns_health_503_and_the_next_run
         health = healthz(http_port)
         assert health.status_code == 200, health.text
         assert "last_failure" not in health.json()
+        params: dict[str, int | str] = {"limit": 100, "properties": "lifecyclestage"}
         crm_stages = {r["id"]: r["properties"]["lifecyclestage"] for r in requests.get(
-            f"{crm_url}/crm/v3/objects/contacts", params={"limit": 100, "properties": "lifecyclestage"},
-            headers=HEADERS, timeout=5).json()["results"]}
+            f"{crm_url}/crm/v3/objects/contacts", params=params, headers=HEADERS, timeout=5).json()["results"]}
         with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             assert db.execute("SELECT count(*) FROM contacts").fetchone()[0] == 60
@@ -148,5 +148,6 @@ def test_a_crm_outage_fails_runs_with_a_reason_turns_health_503_and_the_next_run
         if worker.poll() is None:
             worker.kill()
             worker.wait(timeout=10)
+        assert worker.stdout is not None  # started with stdout=PIPE
         worker.stdout.close()
         stop(crm)

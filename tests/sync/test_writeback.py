@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 
-from connector import HubSpotClient
+from connector import HubSpotClient, WriteOutcome
 from kpi import KpiConfig
 from sandbox import build_portal
 from sync.storage import Mirror
@@ -16,6 +17,7 @@ from tests.sync.helpers import run_sync
 
 CONFIG = KpiConfig(time_zone="America/New_York", currency="USD", stage_map={"1047290193": "lead"})
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
+Inputs = Sequence[tuple[str, dict[str, str | None]]]  # a batch update's inputs: (record id, properties)
 WRITES = ("POST /crm/v3/objects/{objectType}/batch/update", "POST /crm/v3/objects/{objectType}/batch/upsert",
           "POST /crm/v3/properties/{objectType}", "POST /crm/v3/properties/{objectType}/groups",
           "POST /crm-object-schemas/v3/schemas")
@@ -74,10 +76,14 @@ def test_one_changed_contact_is_one_batch_call_for_it_alone(api, mirror, monkeyp
     push(api, mirror)
     api("PATCH", "/crm/v3/objects/contacts/130", json={"properties": {"lifecyclestage": "opportunity"}})
     run_sync(api, mirror)
-    sent = []
+    sent: list[tuple[str, Inputs]] = []
     original = HubSpotClient.batch_update
-    monkeypatch.setattr(HubSpotClient, "batch_update",
-                        lambda self, t, inputs: sent.append((t, inputs)) or original(self, t, inputs))
+
+    def recording(self: HubSpotClient, t: str, inputs: Inputs) -> list[WriteOutcome]:
+        sent.append((t, inputs))
+        return original(self, t, inputs)
+
+    monkeypatch.setattr(HubSpotClient, "batch_update", recording)
     reset(api)
     push(api, mirror)
     assert [(t, [i for i, _ in inputs]) for t, inputs in sent] == [("contacts", ["130"])]
@@ -86,10 +92,14 @@ def test_one_changed_contact_is_one_batch_call_for_it_alone(api, mirror, monkeyp
 
 def test_only_our_own_properties_are_ever_sent(api, mirror, monkeypatch):
     run_sync(api, mirror)
-    seen = set()
+    seen: set[str] = set()
     original = HubSpotClient.batch_update
-    monkeypatch.setattr(HubSpotClient, "batch_update", lambda self, t, inputs: (
-        seen.update(p for _, props in inputs for p in props), original(self, t, inputs))[1])
+
+    def recording(self: HubSpotClient, t: str, inputs: Inputs) -> list[WriteOutcome]:
+        seen.update(p for _, props in inputs for p in props)
+        return original(self, t, inputs)
+
+    monkeypatch.setattr(HubSpotClient, "batch_update", recording)
     push(api, mirror)
     assert seen and all(p.startswith("smk_") for p in seen)
 

@@ -118,7 +118,11 @@ def test_a_push_killed_with_sigkill_resumes_and_writes_nothing_twice_but_the_bat
     for target in KILL_AFTER:
         target = max(target, (_confirmed_records(db) if db.exists() else 0) + 100)
         proc = _start("push", url, db, log)
-        kill_when(proc, lambda target=target: _confirmed_records(db) >= target, db, f"target {target}", log)
+
+        def reached(target: int = target) -> bool:
+            return _confirmed_records(db) >= target
+
+        kill_when(proc, reached, db, f"target {target}", log)
         snapshots.append(_outbox(db))
         confirmed_at_kill.append(_confirmed_records(db))
         total = sum(len(ids) for ids in _records(snapshots[-1]).values())
