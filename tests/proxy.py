@@ -1,0 +1,120 @@
+"""A loopback HTTP proxy in front of a sandbox, for chaos tests that need the CRM to misbehave in one precise way.
+
+Every request is forwarded as it is, unless a rule answers it instead: an empty list page, a truncated list, an
+error body that echoes the request's Authorization header, and so on. The worker talks to the proxy as to HubSpot
+(``SMARKETING_HUBSPOT_BASE_URL``), so what is tested is the real client against a real answer, not a mock.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # without the query
+    query: dict[str, str]  # the last value of each parameter
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any  # JSON-able, or bytes sent as they are
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Rule = Callable[[Request], "Reply | None"]
+
+
+class LoopbackProxy:
+    """``with LoopbackProxy(sandbox_url) as proxy: proxy.rules.append(rule); ... proxy.url``."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target.rstrip("/")
+        self.rules: list[Rule] = []
+        self.answered: list[Request] = []  # requests a rule answered
+        self._session = requests.Session()
+        self._lock = threading.Lock()
+        handler = type("ProxyHandler", (_Handler,), {"proxy": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> LoopbackProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+    def handle(self, request: Request) -> Reply:
+        for rule in list(self.rules):
+            reply = rule(request)
+            if reply is not None:
+                with self._lock:
+                    self.answered.append(request)
+                return reply
+        with self._lock:  # one forwarded call at a time: the session is not thread-safe
+            answer = self._session.request(
+                request.method, self.target + request.path, params=request.query or None, data=request.body or None,
+                headers={k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")},
+                timeout=60)
+        headers = {k: v for k, v in answer.headers.items()
+                   if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding")}
+        return Reply(answer.status_code, answer.content, headers)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    proxy: LoopbackProxy
+    protocol_version = "HTTP/1.1"
+
+    def _any(self) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        request = Request(self.command, parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()},
+                          dict(self.headers.items()), self.rfile.read(length) if length else b"")
+        reply = self.proxy.handle(request)
+        payload = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        if not any(k.lower() == "content-type" for k in reply.headers):
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _any
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def empty_list(object_type: str) -> Rule:
+    """A rule: the live list of ``object_type`` answers 200 with no results and no paging, as a glitch would."""
+    def rule(request: Request) -> Reply | None:
+        if (request.method == "GET" and request.path.endswith(f"/objects/{object_type}")
+                and request.query.get("archived", "false") == "false"):
+            return Reply(200, {"results": []})
+        return None
+    return rule
