@@ -26,13 +26,15 @@ MINUTE, HOUR, DAY = 60_000, 3_600_000, 86_400_000
 ANCHOR = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp()) * 1000  # the "now" of every portal
 SPAN = 548 * DAY  # 18 months of history before ANCHOR
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_TIMES = [f"T{h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for s in range(60)]
+_TIMES: list[str] = []  # "Thh:mm:ss." of every second of a day, built on first use (not at import: every CLI start)
 _MILLIS = [f"{ms:03d}Z" for ms in range(1000)]
 _DATES: dict[int, str] = {}
 
 
 def iso(ms: int) -> str:
     """Epoch milliseconds as HubSpot formats datetimes, from cached pieces (called about a million times)."""
+    if not _TIMES:
+        _TIMES.extend(f"T{h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for s in range(60))
     day, rest = divmod(ms, DAY)
     date = _DATES.get(day) or _DATES.setdefault(day, (_EPOCH + timedelta(days=day)).strftime("%Y-%m-%d"))
     return date + _TIMES[rest // 1000] + _MILLIS[rest % 1000]

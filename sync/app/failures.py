@@ -9,13 +9,13 @@ else is a bug: one line naming it and where its traceback was written, or the tr
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
 from connector import AuthError, CRMError, MissingScopes, TransportError
-from sandbox import PortalLoadError
 
 from ..errors import SettingsError, SmarketingError
 from ..secrets import redact
@@ -35,9 +35,16 @@ def explain(error: BaseException, *, command: str = "", debug: bool = False) -> 
         return 1, [f"Error: cannot reach the CRM: {error}; check SMARKETING_HUBSPOT_BASE_URL and the network"]
     if isinstance(error, SmarketingError):
         return 1, [f"Error: {error}" + (f"; {error.hint}" if error.hint else "")]
-    if isinstance(error, CRMError | PortalLoadError):
+    if isinstance(error, CRMError) or _portal_load_error(error):
         return 1, [f"Error: {error}"]
     return 1, _unexpected(error, command, debug)
+
+
+def _portal_load_error(error: BaseException) -> bool:
+    """A sandbox portal file that does not load. Checked without importing the sandbox, which every other command
+    would then pay for at start-up: an error of it can only exist once it was imported."""
+    loader = sys.modules.get("sandbox.loader")
+    return loader is not None and isinstance(error, loader.PortalLoadError)
 
 
 def _unexpected(error: BaseException, command: str, debug: bool) -> list[str]:
