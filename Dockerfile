@@ -5,7 +5,8 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     SMARKETING_DB=/data/smarketing.db \
-    SMARKETING_HTTP_PORT=8080
+    SMARKETING_HTTP_PORT=8080 \
+    SMARKETING_HTTP_HOST=0.0.0.0
 
 WORKDIR /app
 # Only the packages: no tests, no test fixtures (the demo portal ships inside the sandbox package), no caches.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,10 +74,11 @@ def reached(raw: dict[str, str]) -> dict[str, tuple[str | None, bool]]:
     return out
 
 
-def refresh(db: Any, config: KpiConfig) -> FunnelReport:
+def refresh(db: Any, config: KpiConfig, should_stop: Callable[[], bool] | None = None) -> FunnelReport:
     """Bring the funnel up to date with the mirror: the queued contacts, or all when the rules changed.
 
     The tables and the triggers that queue changed contacts are the mirror's (its schema creates them).
+    ``should_stop`` is asked between batches of 5,000 contacts: a stop leaves the rest queued for next time.
     """
     mapping, unmapped = stage_mapping(db, config)
     fingerprint = hashlib.sha256(json.dumps([VERSION, sorted(mapping.items()), sorted(config.internal_domains)])
@@ -93,7 +94,7 @@ def refresh(db: Any, config: KpiConfig) -> FunnelReport:
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [fingerprint])
     while True:
         ids = [r[0] for r in db.execute("SELECT contact_id FROM funnel_pending LIMIT 5000")]
-        if not ids:
+        if not ids or (should_stop is not None and should_stop()):
             return report
         with db.atomic():
             _rebuild(db, ids, mapping, config)

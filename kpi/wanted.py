@@ -8,7 +8,7 @@ close and whether they are new business or expansion. Names are without the call
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -38,12 +38,14 @@ class WantedValues:
     deals: Iterator[tuple[int, dict[str, str | None]]]
 
 
-def writeback_values(db: Any, config: KpiConfig, now: datetime) -> WantedValues:
-    """Every contact's and deal's wanted values as of ``now`` (the funnel refreshed first).
+def writeback_values(db: Any, config: KpiConfig, now: datetime,
+                     should_stop: Callable[[], bool] | None = None) -> WantedValues:
+    """Every contact's and deal's wanted values as of ``now`` (the funnel refreshed first, see ``refresh`` for
+    ``should_stop``).
 
     The SLA fields cover the MQL hand-offs of the last 12 months, the current one included.
     """
-    refresh(db, config)
+    refresh(db, config, should_stop)
     month = Period.containing("month", now.astimezone(UTC).date(), config.time_zone)
     ctx = KpiContext(db, config, MonthWindow.ending_with(month, SLA_LOOKBACK_MONTHS), now)
     return WantedValues(contact_values(ctx), deal_values(ctx))

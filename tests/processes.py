@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -71,3 +74,41 @@ def kill_when(proc: subprocess.Popen[bytes], reached: Callable[[], bool], db: Pa
     assert proc.wait(timeout=10) == -signal.SIGKILL, f"{what}: the process ended before the kill"
     with writer_lock(db):  # the dead process's lock went with it
         pass
+
+
+class JsonLog:
+    """The worker's JSON log lines, read on a thread so the test can wait with a deadline."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.lines: list[dict] = []
+        self._queue: queue.Queue[dict | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            try:
+                self._queue.put(json.loads(line))
+            except ValueError:
+                self._queue.put({"event": f"(not JSON) {line.rstrip()}", "level": "?"})
+        self._queue.put(None)
+
+    def wait_for(self, prefix: str, timeout: float) -> dict:
+        """The next line whose event starts with ``prefix``."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                record = self._queue.get(timeout=left)
+            except queue.Empty:
+                break
+            assert record is not None, f"the worker ended while waiting for {prefix!r}: {self.lines[-5:]}"
+            self.lines.append(record)
+            if record.get("event", "").startswith(prefix):
+                return record
+        raise AssertionError(f"no {prefix!r} within {timeout} s: {self.lines[-5:]}")
+
+    def join(self) -> None:
+        """Once the worker has ended: the rest of its lines."""
+        self._thread.join(timeout=10)
+        while (record := self._queue.get_nowait() if not self._queue.empty() else None) is not None:
+            self.lines.append(record)

@@ -19,7 +19,7 @@ from kpi import Period, cohort_counts, compute, iso, parse_iso, refresh, specs
 
 from ..ingest import ALL_STREAMS, Progress
 from ..secrets import register_secret
-from ..storage import Mirror, writer_lock
+from ..storage import Mirror, worker_lock, writer_lock
 from ..writeback import Pusher
 from . import report
 from .failures import explain
@@ -257,13 +257,15 @@ def run_command(settings: Settings) -> None:
                                  summary.quarantined)
 
     worker = Worker(settings, on_cycle=on_cycle)
-    worker.check()
-    server = HealthServer(health, settings.http_port).start() if settings.http_port is not None else None
-    try:
-        worker.run()
-    finally:
-        if server is not None:
-            server.stop()
+    with worker_lock(settings.db):  # a second run on this mirror stops here, at once
+        worker.check()
+        server = None if settings.http_port is None else \
+            HealthServer(health, settings.http_port, settings.http_host).start()
+        try:
+            worker.run()
+        finally:
+            if server is not None:
+                server.stop()
 
 
 @cli.command()

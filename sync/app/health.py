@@ -144,7 +144,7 @@ class _Handler(BaseHTTPRequestHandler):
 class HealthServer:
     """``/healthz`` and ``/metrics`` served from a daemon thread; ``port=0`` picks a free port."""
 
-    def __init__(self, health: Health, port: int = 0, host: str = "0.0.0.0") -> None:
+    def __init__(self, health: Health, port: int = 0, host: str = "127.0.0.1") -> None:
         self.health = health
         handler = type("HealthHandler", (_Handler,), {"health": health})
         with listening(host, port):
@@ -161,7 +161,7 @@ class HealthServer:
             self._thread = threading.Thread(target=self._server.serve_forever, args=(POLL_SECONDS,),
                                             name="smarketing-health", daemon=True)
             self._thread.start()
-            log.info("serving /healthz and /metrics on port %d", self.port)
+            log.info("serving /healthz and /metrics on %s:%d", self._server.server_address[0], self.port)
         return self
 
     def stop(self) -> None:

@@ -6,6 +6,8 @@ accepted; the token's value never appears in a message or a repr.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
@@ -140,6 +142,16 @@ def _prefix(value: str) -> str:
     return value
 
 
+def _host(value: str) -> str:
+    """An address to listen on: an IP address or a host name, without a port or a scheme."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252})", value or ""):
+            raise ValueError("is not an address to listen on; use 127.0.0.1, 0.0.0.0 or a host name") from None
+    return value
+
+
 def _cron(value: str | None) -> str | None:
     if value:
         try:
@@ -229,6 +241,8 @@ class Settings(BaseSettings):
         default="0 3 * * *", description="Crontab line of the daily full reconcile (portal time zone).")
     log_format: Literal["json", "text"] = Field(default="json", description="Log lines as JSON objects or text.")
     http_port: int | None = Field(default=None, ge=0, le=65535, description="Port of /healthz and /metrics.")
+    http_host: Annotated[str, AfterValidator(_host)] = Field(
+        default="127.0.0.1", description="Address /healthz and /metrics listen on (0.0.0.0: every interface).")
     health_max_age_minutes: float = Field(default=60.0, gt=0,
                                           description="/healthz fails when the last good run is older.")
     log_level: Annotated[str, AfterValidator(_log_level)] = Field(default="INFO", description="Log level.")

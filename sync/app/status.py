@@ -20,7 +20,8 @@ def report(mirror: Mirror, dead_examples: int = 5) -> str:
     for started, finished, mode, status, requests, quarantined, error in db.execute(
             "SELECT started_at, finished_at, mode, status, requests, quarantined, error FROM sync_runs "
             "ORDER BY id DESC LIMIT 5"):
-        lines.append(f"  {started} to {finished or '(running or killed)'}  {mode:<11} {status:<7} "
+        until = finished or ("(killed before it finished)" if status == "interrupted" else "(running)")
+        lines.append(f"  {started} to {until}  {mode:<11} {status:<11} "
                      f"{requests or 0} requests, {quarantined or 0} quarantined" + (f"  {error}" if error else ""))
     quarantine = db.execute("SELECT count(*) FROM quarantine").fetchone()[0]
     outbox = dict(db.execute("SELECT state, count(*) FROM writeback_outbox GROUP BY state").fetchall())

@@ -110,6 +110,8 @@ class Worker:
             summary.records = dict(result.records)
             summary.quarantined = mirror.quarantined()  # all held in quarantine, not just this run's
             if settings.writeback != "off":
+                log.info("sync done: %d records; computing the KPIs and what to write back",
+                         sum(summary.records.values()))
                 pushed = Pusher(client, mirror, kpi_config(settings, mirror), prefix=settings.property_prefix,
                                 group=settings.property_group, max_attempts=settings.writeback_max_attempts,
                                 should_stop=self.stopping.is_set).push(dry_run=settings.writeback == "dry-run")

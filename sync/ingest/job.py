@@ -21,6 +21,7 @@ from typing import Any
 
 from connector import CRMClient, read_ahead
 
+from ..errors import StopRequested
 from ..storage import Mirror, utc_now
 from .history import HISTORY_BATCH, read_histories
 from .reference import REFERENCE_STREAMS, ReferenceReader
@@ -76,6 +77,8 @@ class SyncJob:
 
     def run(self) -> SyncResult:
         db, started = self.mirror.db, time.monotonic()
+        # A run still "running" was killed (kill -9, a lost machine): no other writer runs beside this one.
+        db.execute("UPDATE sync_runs SET status = 'interrupted' WHERE status = 'running'")
         run_id = db.execute("INSERT INTO sync_runs (started_at, mode, status) VALUES (?, ?, 'running')",
                             [utc_now(), "full" if self.options.full else "incremental"]).lastrowid
         result = SyncResult(int(run_id or 0))
@@ -86,18 +89,21 @@ class SyncJob:
                 if name in self.options.streams:
                     self._object_stream(stream, result)
         except BaseException as e:
-            self._finish(result, started, quarantined_before, error=f"{type(e).__name__}: {e}")
+            self._finish(result, started, quarantined_before, error=f"{type(e).__name__}: {e}",
+                         stopped=isinstance(e, StopRequested | KeyboardInterrupt))
             raise
         self._finish(result, started, quarantined_before)
         return result
 
-    def _finish(self, result: SyncResult, started: float, quarantined_before: int, error: str | None = None) -> None:
+    def _finish(self, result: SyncResult, started: float, quarantined_before: int, error: str | None = None,
+                stopped: bool = False) -> None:
         result.seconds = time.monotonic() - started
         result.quarantined = max(0, self.mirror.quarantined() - quarantined_before)
         stats = self.client.stats
         result.requests = stats.total_requests
         self.mirror.db.table("sync_runs").update(result.run_id, {
-            "finished_at": utc_now(), "status": "failed" if error else "ok", "records": json.dumps(result.records),
+            "finished_at": utc_now(), "status": "stopped" if stopped else "failed" if error else "ok",
+            "records": json.dumps(result.records),
             "requests": stats.total_requests, "retries": stats.retries, "rate_limited": stats.rate_limited,
             "quarantined": result.quarantined, "error": error})
         log.info("sync %s: %s records (%s), %d deleted, %d quarantined, %d requests, %d retries, %d 429s, %.1f s",

@@ -4,8 +4,8 @@ Owns every table of the mirror, the funnel tables the KPIs derive included. May 
 and ``sync.secrets`` only: no connector, no KPIs, no other room.
 """
 
-from .lock import writer_lock
+from .lock import worker_lock, writer_lock
 from .mirror import Mirror, iso, utc_now
 from .schema import VERSION, migrate
 
-__all__ = ["VERSION", "Mirror", "iso", "migrate", "utc_now", "writer_lock"]
+__all__ = ["VERSION", "Mirror", "iso", "migrate", "utc_now", "worker_lock", "writer_lock"]

@@ -1,14 +1,16 @@
-"""One writer per mirror: an exclusive, non-blocking lock on a file beside it.
+"""Exclusive, non-blocking locks on files beside the mirror: one writer at a time, one worker at a time.
 
-The operating system drops the lock when the process dies, ``kill -9`` included, so a crashed sync
-never leaves a stale lock behind.
+``writer_lock`` is held by whatever writes the mirror (a sync, a push, a worker's cycle); ``worker_lock`` by a
+``smarketing run`` for its whole life, so a second one on the same mirror exits at once instead of waiting for
+cycles. The operating system drops a lock when its process dies, ``kill -9`` included, so a crash never leaves
+a stale lock behind.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,14 +19,27 @@ from ..errors import MirrorBusy
 
 @contextmanager
 def writer_lock(db_path: str | Path) -> Iterator[None]:
-    lock_path = Path(f"{db_path}.lock")
+    with _exclusive(Path(f"{db_path}.lock"), lambda holder: f"{db_path} is being written by {holder}; "
+                    "only one sync runs at a time"):
+        yield
+
+
+@contextmanager
+def worker_lock(db_path: str | Path) -> Iterator[None]:
+    with _exclusive(Path(f"{db_path}.run.lock"), lambda holder: f"another smarketing run ({holder}) works on "
+                    f"{db_path}; only one worker runs per mirror"):
+        yield
+
+
+@contextmanager
+def _exclusive(lock_path: Path, busy: Callable[[str], str]) -> Iterator[None]:
     with open(lock_path, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
-            raise MirrorBusy(f"{db_path} is being written by {holder}; only one sync runs at a time") from None
+            raise MirrorBusy(busy(holder)) from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}")

@@ -226,7 +226,7 @@ CREATE TABLE sync_runs (
     started_at TEXT NOT NULL,
     finished_at TEXT,
     mode TEXT NOT NULL,                  -- incremental | full
-    status TEXT NOT NULL,                -- running | ok | failed
+    status TEXT NOT NULL,                -- running | ok | failed | stopped | interrupted (killed while running)
     records TEXT,                        -- JSON: stream -> records written
     requests INTEGER,
     retries INTEGER,

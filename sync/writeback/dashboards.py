@@ -8,12 +8,14 @@ portal: where the schema is refused, dashboard records are off, with the reason 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from kpi import KpiConfig, KpiResult, Period, compute, specs
+
+from ..errors import StopRequested
 
 OBJECT_NAME = "smarketing_kpi"
 NUMBERS = ("value", "numerator", "denominator", "target", "previous_value", "change")
@@ -41,12 +43,18 @@ def periods(now: datetime, time_zone: str) -> list[Period]:
     return [month, month.previous(), quarter, quarter.previous()]
 
 
-def records(db: object, config: KpiConfig, now: datetime) -> Iterator[tuple[str, dict[str, str | None]]]:
-    """(kpi_key, properties) for every KPI of the current and previous month and quarter, overall and by segment."""
+def records(db: object, config: KpiConfig, now: datetime, should_stop: Callable[[], bool] = lambda: False
+            ) -> Iterator[tuple[str, dict[str, str | None]]]:
+    """(kpi_key, properties) for every KPI of the current and previous month and quarter, overall and by segment.
+
+    A stop asked for is honoured between two computations (StopRequested): each takes a second at most.
+    """
     catalogue = specs()
     for period in periods(now, config.time_zone):
         before = period.previous()
         for by in DIMENSIONS:
+            if should_stop():
+                raise StopRequested
             # by a dimension: only the KPIs that allow it (the others would repeat their overall records)
             kpis = list(catalogue) if by is None else [k for k, s in catalogue.items() if by in s.dimensions]
             current = compute(db, config, period, by=by, kpis=kpis, now=now)

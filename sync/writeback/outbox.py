@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from connector import AuthError, CRMClient, WriteOutcome
 from kpi import CONTACT_FIELDS, DEAL_FIELDS, KpiConfig, iso, writeback_values
 
+from ..errors import StopRequested
 from ..storage import Mirror, utc_now
 from . import dashboards
 from .properties import definitions
@@ -50,17 +51,18 @@ class Pusher:
         self.prefix, self.group, self.max_attempts = prefix, group, max_attempts
         self.now = now or datetime.now(UTC)
         self.dashboards = dashboards
-        self.should_stop = should_stop  # checked between batches: a stop waits for the batch in flight only
+        self.should_stop = should_stop  # checked between KPI computations and batches: only the one in flight ends
 
     # -- wanted values -----------------------------------------------------------------------------
 
     def plan(self, result: PushResult | None = None) -> None:
         """Bring the outbox's wanted values up to date from the mirror (funnel and KPIs refreshed first)."""
         db = self.mirror.db
-        wanted = writeback_values(db, self.config, self.now)
-        # KPI records first: computing refreshes the funnel, whose table check may not run inside a transaction
+        wanted = writeback_values(db, self.config, self.now, self.should_stop)
+        if self.should_stop():  # the funnel refresh stopped early: the wanted values would be incomplete
+            raise StopRequested
         kpi_rows = [(dashboards.OBJECT_NAME, key, name, props.get(name))
-                    for key, props in dashboards.records(db, self.config, self.now)
+                    for key, props in dashboards.records(db, self.config, self.now, self.should_stop)
                     for name in dashboards.FIELDS] if self.dashboards else []
         if result is not None:
             result.kpi_records = len(kpi_rows) // len(dashboards.FIELDS)

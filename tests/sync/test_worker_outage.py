@@ -10,60 +10,19 @@ success, without the test waiting through the default retries.
 from __future__ import annotations
 
 import contextlib
-import json
-import queue
 import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 
 import requests
 
-from tests.processes import free_port, start_sandbox, stop, worker_env
+from tests.processes import JsonLog, free_port, start_sandbox, stop, worker_env
 
 TOKEN = "sandbox-token"
 CONTACT = "115"  # an opportunity in the built-in portal; the test moves it to customer during the outage
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
-
-
-class Log:
-    """The worker's JSON log lines, read on a thread so the test can wait with a deadline."""
-
-    def __init__(self, process: subprocess.Popen) -> None:
-        self.lines: list[dict] = []
-        self._queue: queue.Queue[dict | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
-        self._thread.start()
-
-    def _read(self, stream) -> None:
-        for line in stream:
-            try:
-                self._queue.put(json.loads(line))
-            except ValueError:
-                self._queue.put({"event": f"(not JSON) {line.rstrip()}", "level": "?"})
-        self._queue.put(None)
-
-    def wait_for(self, prefix: str, timeout: float) -> dict:
-        """The next line whose event starts with ``prefix``."""
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                record = self._queue.get(timeout=left)
-            except queue.Empty:
-                break
-            assert record is not None, f"the worker ended while waiting for {prefix!r}: {self.lines[-5:]}"
-            self.lines.append(record)
-            if record.get("event", "").startswith(prefix):
-                return record
-        raise AssertionError(f"no {prefix!r} within {timeout} s: {self.lines[-5:]}")
-
-    def join(self) -> None:
-        """Once the worker has ended: the rest of its lines."""
-        self._thread.join(timeout=10)
-        while (record := self._queue.get_nowait() if not self._queue.empty() else None) is not None:
-            self.lines.append(record)
 
 
 def mirror_stage(db_path, contact_id: str) -> str | None:
@@ -86,7 +45,7 @@ def test_a_crm_outage_fails_runs_with_a_reason_turns_health_503_and_the_next_run
     with open(tmp_path / "stderr.txt", "w") as stderr:
         worker = subprocess.Popen([sys.executable, "-m", "sync", "run"], cwd=tmp_path, text=True, env=env,
                                   stdout=subprocess.PIPE, stderr=stderr)
-    log = Log(worker)
+    log = JsonLog(worker)
     try:
         # 1. A healthy run against the CRM.
         log.wait_for("run done", timeout=30)
