@@ -5,7 +5,8 @@ The only place settings reach the connector, the ingest job and the KPI engine.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 from connector import HubSpotClient, RetryPolicy
 from kpi import KpiConfig, WorkingHours
@@ -15,13 +16,15 @@ from ..storage import Mirror, writer_lock
 from .settings import Settings, require_token
 
 
-def client_from_settings(settings: Settings, *, time_zone: str = "UTC") -> HubSpotClient:
+def client_from_settings(settings: Settings, *, time_zone: str = "UTC",
+                         sleep: Callable[[float], None] = time.sleep) -> HubSpotClient:
+    """``sleep`` is how the client waits for a retry or its rate budget (the worker's wakes up on a stop)."""
     return HubSpotClient(require_token(settings), settings.hubspot_base_url,
                          api_version=settings.hubspot_api_version,
                          timeout=(min(5.0, settings.http_timeout_seconds), settings.http_timeout_seconds),
                          retry=RetryPolicy(attempts=settings.http_retry_attempts,
                                            total_seconds=settings.http_retry_max_seconds),
-                         daily_reserve=settings.daily_quota_reserve, time_zone=time_zone)
+                         daily_reserve=settings.daily_quota_reserve, time_zone=time_zone, sleep=sleep)
 
 
 def options_from_settings(settings: Settings, *, full: bool = False,

@@ -97,6 +97,11 @@ class Worker:
         self.on_cycle(summary, None)
         return summary
 
+    def _wait(self, seconds: float) -> None:
+        """The client's waits (retry back-off, rate budget) end at once on a stop: a retry can take minutes."""
+        if self.stopping.wait(seconds):
+            raise StopRequested
+
     def _stop_point(self, *_: Any) -> None:
         if self.stopping.is_set():
             raise StopRequested
@@ -104,7 +109,8 @@ class Worker:
     def _cycle(self, summary: CycleSummary) -> None:
         settings = self.settings
         with writer_lock(settings.db), Mirror(settings.db) as mirror:
-            client = client_from_settings(settings, time_zone=mirror.meta("time_zone") or "UTC")
+            client = client_from_settings(settings, time_zone=mirror.meta("time_zone") or "UTC",
+                                          sleep=self._wait)
             result = SyncJob(client, mirror, options_from_settings(settings, full=summary.full),
                              progress=self._stop_point).run()
             summary.records = dict(result.records)

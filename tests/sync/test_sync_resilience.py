@@ -260,7 +260,8 @@ def test_a_sync_killed_with_sigkill_after_k_pages_resumes_to_the_mirror_of_an_un
         portal = load_portal(generate_portal(8000, 1000, 3))  # the sandbox's portal, rebuilt: same seed, same portal
         assert_one_row_per_record(got, portal, "killed and resumed")
         runs = [r[0] for r in got.execute("SELECT status FROM sync_runs ORDER BY id")]
-        assert runs == ["running"] * len(ks) + ["ok"]  # killed runs never got to record their end
+        # killed runs never got to record their end; the next sync marked them (issue 14: not "running" forever)
+        assert runs == ["interrupted"] * len(ks) + ["ok"]
     finally:
         got.close()
         want.close()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from tests.processes import REPO, JsonLog, free_port, kill_when, worker_env
+from tests.processes import REPO, JsonLog, free_port, kill_when, stop, worker_env
 
 STOP_DEADLINE = 10.0  # seconds a container waits after SIGTERM
 
@@ -43,6 +43,7 @@ def running(process: subprocess.Popen[str]) -> Iterator[JsonLog]:
 
 
 def stop_within_deadline(process: subprocess.Popen[str]) -> float:
+    """SIGTERM, then the seconds until the process exited 0 (at most 30 s are waited)."""
     sent = time.monotonic()
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
@@ -62,6 +63,18 @@ def test_sigterm_during_the_kpi_step_of_a_30000_contact_cycle_ends_run_within_10
     assert not any(e.startswith("run failed") for e in events), events[-5:]
     with sqlite3.connect(db) as check:
         assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_sigterm_while_the_client_waits_to_retry_an_outage_ends_run_within_10_s(tmp_path, sandbox_process):
+    """A CRM outage sends the client into minutes of back-off; a stop must not wait for it."""
+    process, url = sandbox_process()
+    worker = start_run(url, tmp_path / "m.db", tmp_path, SYNC_INTERVAL_MINUTES="0.05", HTTP_RETRY_ATTEMPTS="10")
+    with running(worker) as log:
+        log.wait_for("run done", timeout=60)
+        stop(process)  # the CRM goes away: connections are refused, and the client retries with back-off
+        log.wait_for("retrying", timeout=60)
+        took = stop_within_deadline(worker)
+    assert took < STOP_DEADLINE, f"the worker took {took:.1f} s to stop"
 
 
 def test_sigterm_during_a_sync_records_the_run_as_stopped_not_failed(tmp_path, sandbox_process):
