@@ -5,7 +5,7 @@ The sandbox serves these from `GET /crm/v3/properties/{objectType}` and `.../gro
 The catalog is a compact table expanded into full Property dicts on every call, because callers
 mutate what they get (a portal can replace or extend definitions).
 
-Per-stage date properties are not in the table: their names depend on the portal's lifecycle
+Per-stage properties (dates, times in stage) are not in the table: their names depend on the portal's lifecycle
 options and deal pipeline stages, so the server builds them with `lifecycle_stage_properties`
 and `deal_stage_properties`.
 """
@@ -365,7 +365,8 @@ def default_properties(object_type: str) -> list[dict]:
 
 
 def lifecycle_stage_properties(stage_id: str, label: str) -> list[dict]:
-    """Contact date properties HubSpot keeps for one lifecycle stage (custom stages use their numeric id)."""
+    """Contact properties HubSpot keeps for one lifecycle stage (custom stages use their numeric id): the entry
+    dates, the exit date and the times in the stage."""
     where = f"'{label}' stage, 'Lifecycle Stage Pipeline' pipeline"
     return [
         _property(
@@ -392,6 +393,23 @@ def lifecycle_stage_properties(stage_id: str, label: str) -> list[dict]:
             "r",
             description=f"The date and time when the contact exited the {where}",
         ),
+        # The older entry date (API notes §10); its label here is modelled, not taken from a portal export.
+        _property(
+            f"hs_date_entered_{stage_id}",
+            f"Date entered {label}",
+            "datetime",
+            "contactinformation",
+            "r",
+            description=f"The date and time when the contact entered the {label} stage",
+        ),
+        *(_property(
+            f"hs_v2_{kind}_time_in_{stage_id}",
+            f'{kind.title()} time in "{label} (Lifecycle Stage Pipeline)"',
+            "number",
+            "contactinformation",
+            "r",
+            description=f"The {what} in milliseconds the contact spent in the {where}",
+        ) for kind, what in (("cumulative", "total time"), ("latest", "time since its latest entry"))),
     ]
 
 

@@ -64,7 +64,9 @@ STAGES = ("subscriber", "lead", PQL, "marketingqualifiedlead", "salesqualifiedle
 LABELS = ("Subscriber", "Lead", "Product Qualified Lead", "Marketing Qualified Lead", "Sales Qualified Lead",
           "Opportunity", "Customer", "Evangelist", "Other")
 RANK = {"": -1, **{s: i for i, s in enumerate(STAGES)}}  # "" is a cleared stage (first half of a move back)
-STAGE_PROPS = {s: (f"hs_lifecyclestage_{s}_date", f"hs_v2_date_entered_{s}", f"hs_v2_date_exited_{s}") for s in STAGES}
+STAGE_PROPS = {s: tuple(name.format(s) for name in ("hs_lifecyclestage_{}_date", "hs_v2_date_entered_{}",
+                "hs_date_entered_{}", "hs_v2_date_exited_{}", "hs_v2_latest_time_in_{}", "hs_v2_cumulative_time_in_{}"))
+               for s in STAGES}
 FINAL_MIX = dict(zip(STAGES, (20, 30, 4, 14, 10, 9, 8, 1.5, 3)))  # intended stage; recent contacts fall short
 START_MIX = {"subscriber": 40, "lead": 45, "marketingqualifiedlead": 10, "customer": 5}  # customer: imports
 KEEP = (1, 0.85, 0.2, 0.85, 0.8, 0.85, 1, 1, 1)  # chance to pass through each stage below the intended one
@@ -294,17 +296,19 @@ class _Generator:
             if live and source in CAMPAIGN_SOURCES and rnd() < 0.6:
                 props["hs_analytics_first_touch_converting_campaign"] = rng.pick(live)
                 props["hs_analytics_last_touch_converting_campaign"] = rng.pick(live)
-            uid = 1001 + max(owner, 0)
-            history = []
-            for k in range(last, -1, -1):
+            uid, history = 1001 + max(owner, 0), list[dict[str, str | int]]()
+            for k in range(last, -1, -1):  # newest first: the latest entry, exit and stay win
                 s = events[k][0]
                 if s:
-                    became, entered, exited = STAGE_PROPS[s]
+                    became, entered, entered_old, exited, latest, cumulative = STAGE_PROPS[s]
                     if RANK[s] <= top:  # "became" dates above a moved-back stage are cleared; oldest entry wins
                         props[became] = stamps[k]
-                    props.setdefault(entered, stamps[k])
-                    if k < last:
+                    props.setdefault(entered_old, props.setdefault(entered, stamps[k]))
+                    if k < last:  # a stay that ended: HubSpot writes the times in a stage then (milliseconds)
+                        stay = events[k + 1][1] - events[k][1]
                         props.setdefault(exited, stamps[k + 1])
+                        props.setdefault(latest, str(stay))
+                        props[cumulative] = str(int(props.get(cumulative) or 0) + stay)
                 kind = (ENTRY_SOURCE[s] if s and events[k - 1][0] else "CRM_UI") if k else (
                     data_1 if source == "OFFLINE" else "FORM")
                 entry: dict[str, str | int] = {"value": s, "timestamp": stamps[k], "sourceType": kind}

@@ -34,6 +34,14 @@ def created_property(object_type: str) -> str:
     return CREATED.get(object_type, "hs_createdate")
 
 
+def _millis(text: str | None) -> int:
+    """A time in stage as kept (whole milliseconds); a value the sandbox cannot read counts as none."""
+    try:
+        return int(Decimal(text or 0))
+    except (InvalidOperation, ValueError, OverflowError):
+        return 0
+
+
 class ObjectStore:
     """Records of one type, kept in id order so a list page starts with one bisect."""
 
@@ -375,22 +383,33 @@ class Portal:
         record.written_at = self.clock()
 
     def _move_lifecycle(self, record: Record, new: str | None, source: str) -> bool:
-        """Forward moves only: HubSpot ignores a move backwards unless the stage was cleared first."""
+        """Forward moves only: HubSpot ignores a move backwards unless the stage was cleared first.
+
+        The stage calculated properties follow HubSpot's KB ("Use stage calculated properties"): Date
+        entered moves to the latest entry, Date exited is set on leaving, Latest time in is the stay since
+        the latest entry and Cumulative time in adds every stay, both written when the stay ends (in
+        milliseconds, as strings). "Became a ... date" keeps the first entry and is cleared above a stage
+        set lower (API notes §10). ``hs_date_entered_<s>``'s exact behaviour is unconfirmed: it is modelled
+        as the latest entry, like the v2 date. The history keeps every change.
+        """
         old = record.properties.get("lifecyclestage")
         if new == old:
             return False
         order = self.stage_order()
         if old and new and order[new] < order[old]:
             return False
-        _, now = self.now()
+        ms, now = self.now()
         props = record.properties
-        self._set(record, "lifecyclestage", new, source)
-        if old:
+        if old:  # a loaded record may lack the dates: its stay then began with its latest stage change
+            entered = props.get(f"hs_v2_date_entered_{old}") or record.history_of("lifecyclestage")[0]["timestamp"]
+            stay = max(0, ms - (ms_from_text(entered) or ms))
             props[f"hs_v2_date_exited_{old}"] = now
+            props[f"hs_v2_latest_time_in_{old}"] = str(stay)
+            props[f"hs_v2_cumulative_time_in_{old}"] = str(_millis(props.get(f"hs_v2_cumulative_time_in_{old}")) + stay)
+        self._set(record, "lifecyclestage", new, source)
         if new:
-            props[f"hs_v2_date_entered_{new}"] = now
-            props.setdefault(f"hs_lifecyclestage_{new}_date", None)
-            if not props[f"hs_lifecyclestage_{new}_date"]:
+            props[f"hs_v2_date_entered_{new}"] = props[f"hs_date_entered_{new}"] = now
+            if not props.get(f"hs_lifecyclestage_{new}_date"):
                 props[f"hs_lifecyclestage_{new}_date"] = now
             for stage, rank in order.items():  # "Became a ... date" is cleared above a stage set lower
                 if rank > order[new] and props.get(f"hs_lifecyclestage_{stage}_date"):

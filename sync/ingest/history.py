@@ -1,8 +1,8 @@
 """Lifecycle histories: read for the records a page queued in ``history_pending``, 50 a request.
 
-A history is read only where a record's stage dates cannot tell its path (see ``mapping.needs_history``):
-it halves the page size and search cannot return it, so reading it for every contact would double the
-requests of a sync.
+A history is read only where a record's stage properties cannot tell its path (see ``mapping.needs_history``:
+a stage above the current one, or a stage left and entered again): it halves the page size and search cannot
+return it, so reading it for every contact would double the requests of a sync.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -26,6 +26,11 @@ STAGE_EVIDENCE = [  # (pattern of a stage-date property, evidence name)
     (re.compile(r"^hs_v2_date_entered_(.+)$"), "hs_v2_date_entered"),
     (re.compile(r"^hs_lifecyclestage_(.+)_date$"), "hs_lifecyclestage_date"),
     (re.compile(r"^hs_date_entered_(.+)$"), "hs_date_entered"),
+]
+STAGE_SIGNALS = [  # (pattern, signal): stage properties that are no entries but can show a stage entered again
+    (re.compile(r"^hs_v2_date_exited_(.+)$"), "exited"),
+    (re.compile(r"^hs_v2_cumulative_time_in_(.+)$"), "cumulative"),
+    (re.compile(r"^hs_v2_latest_time_in_(.+)$"), "latest"),
 ]
 # HubSpot's own form, kept as it is once checked: most of a page's dates come in it, and formatting is the cost
 CANONICAL_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", re.ASCII)
@@ -201,16 +206,63 @@ def stage_evidence(record: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
             yield value, timestamp(entry.get("timestamp"), "lifecyclestage history") or "", "history"
 
 
-def needs_history(current_stage: str | None, evidence: Iterable[tuple[str, str, str]], order: dict[str, int]) -> bool:
-    """True where the dates cannot tell the story: the current stage is below a stage the contact has a date for.
+@lru_cache(maxsize=4096)
+def _stage_signal(name: str) -> tuple[str, str] | None:
+    """(stage, signal) if ``name`` is an exit date or a time in stage of a lifecycle stage."""
+    for pattern, signal in STAGE_SIGNALS:
+        match = pattern.match(name)
+        if match:
+            return match.group(1), signal
+    return None
 
-    The legacy "became a" dates are cleared on a move back, and the v2 dates keep only the latest entry,
-    so only the history shows such a contact's path.
+
+def stage_signals(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Stage -> {signal: value} from the exit dates (typed as dates) and times in stage (milliseconds, numbers).
+
+    They are not entries, so they are no stage evidence; ``needs_history`` reads them for re-entries.
+    """
+    signals: dict[str, dict[str, Any]] = {}
+    for name, value in record["properties"].items():
+        if value:
+            found = _stage_signal(name)
+            if found:
+                stage, signal = found
+                typed = timestamp(value, name) if signal == "exited" else number(value, name)
+                signals.setdefault(stage, {})[signal] = typed
+    return signals
+
+
+def needs_history(current_stage: str | None, evidence: Iterable[tuple[str, str, str]], order: dict[str, int],
+                  signals: Mapping[str, Mapping[str, Any]] | None = None) -> bool:
+    """True where the stage properties cannot tell the contact's path, so only its history can (definitions §1.3).
+
+    The legacy "became a" dates are cleared on a move back, and the v2 entry dates keep only the latest
+    entry. So the history is needed when the current stage is below a stage the contact has a date for,
+    or when a stage shows it was left and entered again: its exit date before its v2 entry date, its
+    legacy date before the v2 one, or a cumulative time in it above the latest stay's. A contact that
+    simply passed through stages shows none of these.
     """
     current = order.get(current_stage or "")
-    if current is None:
-        return False
-    return any(order.get(stage, -1) > current for stage, _, kind in evidence if kind != "history")
+    entered: dict[str, str] = {}
+    legacy: dict[str, str] = {}
+    for stage, at, kind in evidence:
+        if kind == "history":
+            continue
+        if current is not None and order.get(stage, -1) > current:
+            return True
+        if kind == "hs_v2_date_entered":
+            entered[stage] = at
+        elif kind == "hs_lifecyclestage_date":
+            legacy[stage] = at
+    if any(stage in entered and at < entered[stage] for stage, at in legacy.items()):
+        return True
+    for stage, shown in (signals or {}).items():
+        exited, cumulative, latest = shown.get("exited"), shown.get("cumulative"), shown.get("latest")
+        if exited and stage in entered and exited < entered[stage]:
+            return True
+        if cumulative is not None and latest is not None and cumulative > latest:
+            return True
+    return False
 
 
 def company_row(record: Any) -> Row:

@@ -25,6 +25,7 @@ from .mapping import (
     needs_history,
     object_id,
     stage_evidence,
+    stage_signals,
 )
 
 CONTACT_PROPERTIES = (
@@ -49,7 +50,10 @@ ENGAGEMENT_PROPERTIES = {
     "tasks": ("hs_timestamp", "hubspot_owner_id", "hs_task_status", "hs_task_subject", "hs_task_type",
               "hs_task_priority"),
 }
-STAGE_DATE_PROPERTIES = ("hs_v2_date_entered_{}", "hs_lifecyclestage_{}_date")
+# Per lifecycle stage: the entry dates (stage evidence), then the exit date and the times in the stage,
+# which only show whether the stage was left and entered again (definitions §1.3, API notes §10).
+STAGE_PROPERTIES = ("hs_v2_date_entered_{}", "hs_lifecyclestage_{}_date", "hs_date_entered_{}",
+                    "hs_v2_date_exited_{}", "hs_v2_cumulative_time_in_{}", "hs_v2_latest_time_in_{}")
 # Association type ids that mark the primary company (API notes, section 9), for links read through v4.
 PRIMARY_TYPE_IDS = {("contacts", "companies"): (1, "contact_to_company"),
                     ("deals", "companies"): (5, "deal_to_company")}
@@ -101,10 +105,14 @@ class ObjectStream:
         """SQL condition left out of a stream's deletions and live count: records merged into another."""
         return f" AND {self.merged} IS NULL" if self.merged else ""
 
-    def queues_history(self, row: Row, children: list[Row], ctx: PageContext) -> bool:
-        """True where this record's lifecycle history must be read (its dates cannot tell its path)."""
+    def queues_history(self, record: dict[str, Any], row: Row, children: list[Row], ctx: PageContext) -> bool:
+        """True where this record's lifecycle history must be read (its stage properties cannot tell its path).
+
+        A stage property that cannot be typed is a BadRecord, as any other bad value.
+        """
         return bool(self.history) and needs_history(
-            row["lifecyclestage"], [(e["stage"], e["entered_at"], e["evidence"]) for e in children], ctx.order)
+            row["lifecyclestage"], [(e["stage"], e["entered_at"], e["evidence"]) for e in children], ctx.order,
+            stage_signals(record))
 
 
 def _stage_rows(record: dict[str, Any], row: Row) -> list[Row]:
@@ -151,7 +159,7 @@ OBJECT_STREAMS: dict[str, ObjectStream] = {
         "contacts", "contacts", CONTACT_PROPERTIES, ("companies",), lambda record, ctx: contact_row(record),
         children=(Child("contact_stage_history", "contact_id", _stage_rows, kept="evidence = 'history'"),),
         also_deleted=(("deal_contacts", "contact_id"),),
-        stage_properties=STAGE_DATE_PROPERTIES, merged="merged_into", history=("lifecyclestage",),
+        stage_properties=STAGE_PROPERTIES, merged="merged_into", history=("lifecyclestage",),
         after_write=_mark_merged),
     "companies": ObjectStream("companies", "companies", COMPANY_PROPERTIES, (),
                               lambda record, ctx: company_row(record)),
@@ -195,6 +203,7 @@ def write_page(mirror: Mirror, stream: ObjectStream, records: list[dict[str, Any
         try:
             row = stream.to_row(record, ctx)
             hanging = {child.table: child.rows(record, row) for child in stream.children}
+            queued = stream.queues_history(record, row, [r for more in hanging.values() for r in more], ctx)
         except BadRecord as e:
             mirror.quarantine(stream.name, record, str(e))
             continue
@@ -203,7 +212,7 @@ def write_page(mirror: Mirror, stream: ObjectStream, records: list[dict[str, Any
         rows.append(row)
         for table, more in hanging.items():
             children[table] += more
-        if stream.queues_history(row, [r for more in hanging.values() for r in more], ctx):
+        if queued:
             pending.append({"contact_id": row["id"]})
     if not rows:
         return 0

@@ -132,11 +132,12 @@ def test_stage_helpers_cover_every_stage_without_clashing():
     contacts = [p["name"] for t, p in _stage_properties() if t == "contacts"]
     deals = [p["name"] for t, p in _stage_properties() if t == "deals"]
     for stage in LIFECYCLE_STAGES:
-        expected = {f"hs_lifecyclestage_{stage}_date", f"hs_v2_date_entered_{stage}", f"hs_v2_date_exited_{stage}"}
+        expected = {f"hs_lifecyclestage_{stage}_date", f"hs_v2_date_entered_{stage}", f"hs_v2_date_exited_{stage}",
+                    f"hs_date_entered_{stage}", f"hs_v2_cumulative_time_in_{stage}", f"hs_v2_latest_time_in_{stage}"}
         assert expected <= set(contacts)
     for stage in DEAL_STAGES:
         assert {f"hs_v2_date_entered_{stage}", f"hs_v2_date_exited_{stage}"} <= set(deals)
-    assert len(contacts) == len(set(contacts)) == 3 * len(LIFECYCLE_STAGES)
+    assert len(contacts) == len(set(contacts)) == 6 * len(LIFECYCLE_STAGES)
     assert len(deals) == len(set(deals)) == 2 * len(DEAL_STAGES)
     assert not set(contacts) & {p["name"] for p in catalog.default_properties("contacts")}
     assert not set(deals) & {p["name"] for p in catalog.default_properties("deals")}
@@ -146,6 +147,14 @@ def test_stage_helpers_cover_every_stage_without_clashing():
 def test_lifecycle_stage_labels_follow_hubspot():
     entered = catalog.lifecycle_stage_properties("marketingqualifiedlead", "Marketing Qualified Lead")[1]
     assert entered["label"] == 'Date entered "Marketing Qualified Lead (Lifecycle Stage Pipeline)"'
+
+
+def test_times_in_a_lifecycle_stage_are_read_only_numbers():
+    by_name = {p["name"]: p for p in catalog.lifecycle_stage_properties("1047290193", "Product Qualified Lead")}
+    for name in ("hs_v2_cumulative_time_in_1047290193", "hs_v2_latest_time_in_1047290193"):
+        assert (by_name[name]["type"], by_name[name]["fieldType"]) == ("number", "number")
+        assert by_name[name]["modificationMetadata"]["readOnlyValue"] is True
+    assert by_name["hs_date_entered_1047290193"]["type"] == "datetime"
 
 
 @pytest.mark.parametrize(("object_type", "prop"), ALL)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import datetime
 
 import pytest
 
@@ -43,7 +44,9 @@ ALLOWED = {
     "tasks": ENGAGEMENT_COMMON | {"hs_task_subject", "hs_task_body", "hs_task_status", "hs_task_type",
                                   "hs_task_priority"},
 }
-STAGE_DATE = re.compile(r"^(hs_lifecyclestage_(?P<a>\w+?)_date|hs_v2_date_(entered|exited)_(?P<b>\w+))$")
+STAGE_DATE = re.compile(r"^(hs_lifecyclestage_(?P<a>\w+?)_date|hs_v2_date_(entered|exited)_(?P<b>\w+)"
+                        r"|hs_date_entered_(?P<c>\w+))$")
+TIME_IN_STAGE = re.compile(r"^hs_v2_(cumulative|latest)_time_in_(?P<stage>\w+)$")
 DATETIMES = {"createdate", "lastmodifieddate", "hs_lastmodifieddate", "hs_createdate", "closedate", "hs_timestamp",
              "hubspot_owner_assigneddate", "hs_sa_first_engagement_date", "notes_last_contacted",
              "hs_meeting_start_time", "hs_meeting_end_time"}
@@ -137,8 +140,11 @@ def test_records_have_hubspot_shape(portal: dict, object_type: str) -> None:
         for name, value in props.items():
             assert value is None or isinstance(value, str), (name, value)
             stage_date = STAGE_DATE.match(name)
+            time_in = TIME_IN_STAGE.match(name) if object_type == "contacts" else None
             if stage_date and object_type in ("contacts", "deals"):
-                assert (stage_date["a"] or stage_date["b"]) in stage_names, name
+                assert (stage_date["a"] or stage_date["b"] or stage_date["c"]) in stage_names, name
+            elif time_in:  # milliseconds, as HubSpot's number properties: a string
+                assert time_in["stage"] in stage_names and value is not None and value.isdigit(), (name, value)
             else:
                 assert name in ALLOWED[object_type], name
             if value is not None and (name in DATETIMES or stage_date):
@@ -220,6 +226,38 @@ def test_lifecycle_history_matches_the_current_stage(portal: dict) -> None:
             exited = re.fullmatch(r"hs_v2_date_exited_(\w+)", name)
             if exited:
                 assert first_entry[exited[1]] <= value, name
+
+
+def _ms(stamp: str) -> int:
+    return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def test_stage_calculated_properties_follow_the_history(portal: dict) -> None:
+    """Each stay that ended gives its stage an exit date and times in it (the latest stay, the sum of stays);
+    the older entry date is the v2 one. A contact that simply passed through stages shows no re-entry."""
+    passed_through = 0
+    for contact in portal["contacts"]:
+        props = contact["properties"]
+        changes = [(h["value"], h["timestamp"]) for h in reversed(contact["propertiesWithHistory"]["lifecyclestage"])]
+        stays: dict[str, list[int]] = {}
+        for (stage, start), (_, end) in zip(changes, changes[1:]):
+            if stage:
+                stays.setdefault(stage, []).append(_ms(end) - _ms(start))
+        entered = [stage for stage, _ in changes if stage]
+        for stage in set(entered):
+            assert props[f"hs_date_entered_{stage}"] == props[f"hs_v2_date_entered_{stage}"]
+            latest = props.get(f"hs_v2_latest_time_in_{stage}")
+            cumulative = props.get(f"hs_v2_cumulative_time_in_{stage}")
+            if stage in stays:
+                assert (latest, cumulative) == (str(stays[stage][-1]), str(sum(stays[stage]))), (contact["id"], stage)
+            else:
+                assert latest is None and cumulative is None, (contact["id"], stage)
+        if len(entered) == len(set(entered)):
+            passed_through += 1
+            for stage in stays:
+                assert props[f"hs_v2_date_exited_{stage}"] >= props[f"hs_v2_date_entered_{stage}"]
+                assert props[f"hs_v2_cumulative_time_in_{stage}"] == props[f"hs_v2_latest_time_in_{stage}"]
+    assert passed_through > 0.9 * len(portal["contacts"])
 
 
 def test_owner_is_assigned_from_mql_on_and_engagements_follow_it(portal: dict) -> None:

@@ -11,6 +11,7 @@ from sync.ingest.mapping import (
     engagement_row,
     needs_history,
     stage_evidence,
+    stage_signals,
     timestamp,
 )
 
@@ -96,3 +97,60 @@ def test_history_is_needed_only_where_a_date_stands_above_the_current_stage():
     forward = record(lifecyclestage="customer", hs_v2_date_entered_lead="2026-02-01T00:00:00.000Z")
     assert needs_history("lead", stage_evidence(moved_back), ORDER)
     assert not needs_history("customer", stage_evidence(forward), ORDER)
+
+
+SQL = "salesqualifiedlead"
+
+
+def history_needed(current: str, **props: str) -> bool:
+    r = record(lifecyclestage=current, **props)
+    return needs_history(current, stage_evidence(r), ORDER, stage_signals(r))
+
+
+def test_exit_dates_and_times_in_stage_are_signals_not_entries():
+    r = record(hs_v2_date_entered_lead="2026-01-05T00:00:00.000Z", hs_date_entered_lead="2026-01-05T00:00:00.000Z",
+               hs_v2_date_exited_lead="2026-01-06T00:00:00Z", hs_v2_cumulative_time_in_lead="86400000",
+               hs_v2_latest_time_in_lead="86400000")
+    assert sorted(stage_evidence(r)) == [("lead", "2026-01-05T00:00:00.000Z", "hs_date_entered"),
+                                         ("lead", "2026-01-05T00:00:00.000Z", "hs_v2_date_entered")]
+    assert stage_signals(r) == {"lead": {"exited": "2026-01-06T00:00:00.000Z", "cumulative": 86400000.0,
+                                         "latest": 86400000.0}}
+
+
+@pytest.mark.parametrize("current, props", [
+    ("lead", {f"hs_v2_date_entered_{SQL}": "2026-02-01T00:00:00.000Z"}),  # below a dated stage, as before
+    (SQL, {f"hs_v2_date_entered_{SQL}": "2026-03-01T00:00:00.000Z",  # left sql, came back: exit before entry
+           f"hs_v2_date_exited_{SQL}": "2026-02-10T00:00:00.000Z"}),
+    ("opportunity", {"hs_v2_date_entered_lead": "2026-03-01T00:00:00.000Z",  # "became a lead" kept the first
+                     "hs_lifecyclestage_lead_date": "2026-01-05T00:00:00.000Z"}),
+    ("opportunity", {f"hs_v2_date_entered_{SQL}": "2026-03-01T00:00:00.000Z",  # two stays in sql
+                     f"hs_v2_date_exited_{SQL}": "2026-03-02T00:00:00.000Z",
+                     f"hs_v2_cumulative_time_in_{SQL}": "172800000", f"hs_v2_latest_time_in_{SQL}": "86400000"}),
+    (None, {"hs_v2_date_entered_lead": "2026-03-01T00:00:00.000Z",  # a cleared stage still shows the re-entry
+            "hs_lifecyclestage_lead_date": "2026-01-05T00:00:00.000Z"}),
+], ids=["below-a-dated-stage", "exit-before-entry", "legacy-before-v2", "cumulative-above-latest", "cleared"])
+def test_history_is_needed_where_the_properties_show_a_re_entry(current, props):
+    assert history_needed(current, **props)
+
+
+def test_a_contact_that_simply_passed_through_needs_no_history():
+    assert not history_needed(
+        "opportunity",
+        hs_lifecyclestage_lead_date="2026-01-05T00:00:00.000Z", hs_v2_date_entered_lead="2026-01-05T00:00:00.000Z",
+        hs_date_entered_lead="2026-01-05T00:00:00.000Z", hs_v2_date_exited_lead="2026-01-06T00:00:00.000Z",
+        hs_v2_cumulative_time_in_lead="86400000", hs_v2_latest_time_in_lead="86400000",
+        **{f"hs_lifecyclestage_{SQL}_date": "2026-01-06T00:00:00.000Z",
+           f"hs_v2_date_entered_{SQL}": "2026-01-06T00:00:00.000Z",
+           f"hs_v2_date_exited_{SQL}": "2026-01-06T00:00:00.000Z",  # entered and left in the same instant
+           f"hs_v2_cumulative_time_in_{SQL}": "0", f"hs_v2_latest_time_in_{SQL}": "0",
+           "hs_v2_date_entered_opportunity": "2026-01-06T00:00:00.000Z"})
+
+
+@pytest.mark.parametrize("name, value, reason", [
+    ("hs_v2_latest_time_in_lead", "about a day", "hs_v2_latest_time_in_lead is not a number"),
+    ("hs_v2_cumulative_time_in_lead", "Infinity", "hs_v2_cumulative_time_in_lead is not a finite number"),
+    ("hs_v2_date_exited_lead", "last week", "hs_v2_date_exited_lead is not a date"),
+])
+def test_an_unreadable_stage_signal_is_a_bad_record(name, value, reason):
+    with pytest.raises(BadRecord, match=reason):
+        stage_signals(record(**{name: value}))
