@@ -25,7 +25,7 @@ from . import report
 from .failures import explain
 from .logs import configure_logging
 from .settings import Settings, load_settings, require_token
-from .wiring import client_from_settings, kpi_config, sync_once
+from .wiring import connect, kpi_config, sync_once
 
 
 class _Commands(click.Group):
@@ -187,22 +187,25 @@ def funnel_command(settings: Settings, period: str | None, last: str | None, as_
 
 
 @cli.command(name="push")
-@click.option("--dry-run", is_flag=True, help="Show what would be written; send nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Show what would be written; send nothing (reads the CRM, so it needs the token too).")
 @click.pass_obj
 def push_command(settings: Settings, dry_run: bool) -> None:
     """Write the funnel stages, SLA status and deal attribution into the CRM, sending only what changed.
 
+    Both a push and its dry run first read the portal's account: a mirror of another portal, or one
+    that has not completed a full sync, is refused with nothing written.
+
     \b
     Example:
-        smarketing push --dry-run
+        SMARKETING_HUBSPOT_TOKEN=... smarketing push --dry-run
     """
     mode = "dry-run" if dry_run else settings.writeback
     if mode == "off":
         click.echo("write-back is off (SMARKETING_WRITEBACK=off): nothing sent")
         return
     with writer_lock(settings.db), Mirror.existing(settings.db) as mirror:
-        client = None if mode == "dry-run" else client_from_settings(
-            settings, time_zone=mirror.meta("time_zone") or "UTC")
+        client, _ = connect(settings, mirror, writes=True)
         result = Pusher(client, mirror, kpi_config(settings, mirror), prefix=settings.property_prefix,
                         group=settings.property_group,
                         max_attempts=settings.writeback_max_attempts).push(dry_run=mode == "dry-run")

@@ -28,7 +28,7 @@ from ..storage import Mirror, writer_lock
 from ..writeback import Pusher
 from .logs import new_run_id, run_context
 from .settings import Settings
-from .wiring import client_from_settings, kpi_config, options_from_settings
+from .wiring import check_writable, client_from_settings, connect, kpi_config, options_from_settings
 
 log = logging.getLogger("smarketing.worker")
 
@@ -104,12 +104,13 @@ class Worker:
     def _cycle(self, summary: CycleSummary) -> None:
         settings = self.settings
         with writer_lock(settings.db), Mirror(settings.db) as mirror:
-            client = client_from_settings(settings, time_zone=mirror.meta("time_zone") or "UTC")
+            client, account = connect(settings, mirror, writes=False)
             result = SyncJob(client, mirror, options_from_settings(settings, full=summary.full),
-                             progress=self._stop_point).run()
+                             progress=self._stop_point, account=account).run()
             summary.records = dict(result.records)
             summary.quarantined = mirror.quarantined()  # all held in quarantine, not just this run's
             if settings.writeback != "off":
+                check_writable(mirror, account, settings.streams)  # the sync just read the same account
                 pushed = Pusher(client, mirror, kpi_config(settings, mirror), prefix=settings.property_prefix,
                                 group=settings.property_group, max_attempts=settings.writeback_max_attempts,
                                 should_stop=self.stopping.is_set).push(dry_run=settings.writeback == "dry-run")
