@@ -20,7 +20,7 @@ from kpi import Period, cohort_counts, compute, iso, parse_iso, refresh, specs
 from ..ingest import ALL_STREAMS, Progress
 from ..secrets import register_secret
 from ..storage import Mirror, writer_lock
-from ..writeback import Pusher
+from ..writeback import Pusher, PushResult
 from . import report
 from .failures import explain
 from .logs import configure_logging
@@ -210,15 +210,34 @@ def push_command(settings: Settings, dry_run: bool) -> None:
                         group=settings.property_group,
                         max_attempts=settings.writeback_max_attempts).push(dry_run=mode == "dry-run")
     if mode == "dry-run":
-        click.echo(f"dry run: {sum(result.wanted.values())} values would be written "
-                   f"({', '.join(f'{k} {v}' for k, v in result.wanted.items()) or 'none'})")
-        for prop, examples in sorted(result.examples.items()):
-            click.echo(f"  {prop}: " + ", ".join(f"{i}={v!r}" for i, v in examples))
+        for line in _dry_run(result):
+            click.echo(line)
         return
     click.echo(f"pushed {result.written} records in {result.batches} batch calls"
                + (f"; {result.failed} failed (retried later)" if result.failed else "")
                + (f"; {result.dead} parked as dead" if result.dead else "")
                + (f"; {result.dropped} gone from the CRM" if result.dropped else ""))
+    for line in _held_back(result):
+        click.echo(line)
+
+
+def _dry_run(result: PushResult) -> list[str]:
+    """What the next push would send, per object type in records and values, and what it would hold back."""
+    lines = [f"dry run: {sum(result.records.values())} records, {sum(result.wanted.values())} values would be "
+             "written; nothing sent"]
+    lines += [f"  {object_type}: {result.records[object_type]} records, {result.wanted[object_type]} values"
+              for object_type in result.inputs]
+    if not result.dashboards:
+        lines.append("  dashboard records: off (see smarketing status)")
+    lines += [f"  assumed: {assumption}" for assumption in result.assumed]
+    lines += [f"  {prop}: " + ", ".join(f"{i}={v!r}" for i, v in examples)
+              for prop, examples in sorted(result.examples.items())]
+    return lines + _held_back(result)
+
+
+def _held_back(result: PushResult) -> list[str]:
+    return [f"not written: {prop} of {object_type}, {result.held[(object_type, prop)]} values held in the outbox: "
+            f"{reason}" for (object_type, prop), reason in sorted(result.blocked.items())]
 
 
 @cli.command(name="status")
