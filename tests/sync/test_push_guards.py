@@ -142,3 +142,13 @@ def test_a_sync_with_nothing_changed_still_costs_19_requests_through_the_cli(ser
     reset(api)
     assert run("sync", **worker_env(api.url, db)).exit_code == 0
     assert api.stats()["requests_total"] == 19, api.stats()["requests_by_route"]
+
+
+def test_a_dry_run_needs_the_token_too(serve, tmp_path):
+    api = serve()
+    db = tmp_path / "m.db"
+    assert run("sync", **worker_env(api.url, db)).exit_code == 0
+    env = {k: v for k, v in worker_env(api.url, db).items() if k != "SMARKETING_HUBSPOT_TOKEN"}
+    result = run("push", "--dry-run", **env)
+    assert result.exit_code == 2
+    assert result.output.startswith("SMARKETING_HUBSPOT_TOKEN: not set"), result.output
