@@ -356,7 +356,6 @@ def _writeback_properties(db: Database) -> None:
     db.execute("""CREATE TABLE writeback_properties (
         object_type TEXT NOT NULL,        -- contacts | deals
         name TEXT NOT NULL,               -- the property's name, prefix included
-        created_at TEXT NOT NULL,
         PRIMARY KEY (object_type, name))""")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from connector import CRMClient
 
-from ..storage import Mirror, utc_now
+from ..storage import Mirror
 from .properties import definitions
 
 GROUP_LABEL = "smarketing-sync"
@@ -52,11 +52,8 @@ def check_properties(client: CRMClient, mirror: Mirror, prefix: str, group: str,
         if create:
             ownership.differing += client.ensure_property_group(object_type, group, GROUP_LABEL).differing
         report = client.ensure_properties(object_type, wanted, create=create)
-        if report.created:
-            now = utc_now()
-            mirror.db.conn.executemany(
-                "INSERT INTO writeback_properties (object_type, name, created_at) VALUES (?, ?, ?) "
-                "ON CONFLICT DO NOTHING", [(object_type, name, now) for name in report.created])
+        mirror.db.conn.executemany("INSERT INTO writeback_properties (object_type, name) VALUES (?, ?) "
+                                   "ON CONFLICT DO NOTHING", [(object_type, name) for name in report.created])
         created = created_by_the_worker(mirror, object_type)
         owned = ownership.owned.setdefault(object_type, set())
         for definition in wanted:
