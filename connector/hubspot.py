@@ -250,9 +250,10 @@ class HubSpotClient:
     def ensure_property_group(self, object_type: str, name: str, label: str) -> hubspot_writes.EnsureReport:
         return hubspot_writes.ensure_property_group(self, object_type, name, label)
 
-    def ensure_properties(self, object_type: str, definitions: Sequence[dict[str, Any]]
+    def ensure_properties(self, object_type: str, definitions: Sequence[dict[str, Any]], *, create: bool = True
                           ) -> hubspot_writes.EnsureReport:
-        return hubspot_writes.ensure_properties(self, object_type, definitions)
+        return hubspot_writes.ensure_properties(self, object_type, definitions, create=create)
 
-    def ensure_schema(self, schema: dict[str, Any]) -> tuple[dict[str, Any], hubspot_writes.EnsureReport]:
-        return hubspot_writes.ensure_schema(self, schema)
+    def ensure_schema(self, schema: dict[str, Any], *, create: bool = True
+                      ) -> tuple[dict[str, Any], hubspot_writes.EnsureReport]:
+        return hubspot_writes.ensure_schema(self, schema, create=create)

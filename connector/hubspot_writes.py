@@ -127,9 +127,13 @@ def _listed(value: Any) -> list[Any]:
 
 @dataclass
 class EnsureReport:
+    """What an ensure found: the CRM's facts, for the caller to judge (whose property it is is not decided here)."""
+
     created: list[str] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)
     differing: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # (name, field, wanted, actual)
+    missing: list[str] = field(default_factory=list)  # check only (create=False): what a real run would create
+    actual: dict[str, dict[str, Any]] = field(default_factory=dict)  # the CRM's definition of each existing one
 
 
 def ensure_property_group(client: HubSpotClient, object_type: str, name: str, label: str) -> EnsureReport:
@@ -150,20 +154,26 @@ def ensure_property_group(client: HubSpotClient, object_type: str, name: str, la
         except Conflict:  # created meanwhile by another worker
             actual = client.get(path, "property_groups.read")
     report.existing.append(name)
+    report.actual[name] = actual
     _compare(report, name, {"label": label}, actual, ("label",))
     return report
 
 
-def ensure_properties(client: HubSpotClient, object_type: str, definitions: Sequence[dict[str, Any]]) -> EnsureReport:
+def ensure_properties(client: HubSpotClient, object_type: str, definitions: Sequence[dict[str, Any]], *,
+                      create: bool = True) -> EnsureReport:
     """Create the missing properties; existing ones are compared, never PATCHed (others may rely on them).
 
-    One list call first saves a create-and-read per property on every run after the first.
+    One list call first saves a create-and-read per property on every run after the first. With
+    ``create=False`` nothing is written: the missing ones are only listed (a dry run's view).
     """
     report = EnsureReport()
     known = {p["name"]: p for p in client.property_definitions(object_type)}
     for wanted in definitions:
         name = wanted["name"]
         actual = known.get(name)
+        if actual is None and not create:
+            report.missing.append(name)
+            continue
         if actual is None:
             try:
                 client.call("POST", client.paths.properties(object_type), endpoint="properties.create", json=wanted)
@@ -172,18 +182,24 @@ def ensure_properties(client: HubSpotClient, object_type: str, definitions: Sequ
             except Conflict:  # archived, or created meanwhile by someone else
                 actual = client.property_definition(object_type, name)
         report.existing.append(name)
+        report.actual[name] = actual
         _compare_property(report, name, wanted, actual)
     return report
 
 
-def ensure_schema(client: HubSpotClient, schema: dict[str, Any]) -> tuple[dict[str, Any], EnsureReport]:
+def ensure_schema(client: HubSpotClient, schema: dict[str, Any], *,
+                  create: bool = True) -> tuple[dict[str, Any], EnsureReport]:
     """Create a custom object type if it is missing; returns the CRM's schema (objectTypeId...).
 
     HubSpot reads one schema by its fully qualified name, which holds the portal id, so the list is read:
-    one request a run once the schema exists.
+    one request a run once the schema exists. With ``create=False`` a missing schema is only listed, and
+    the schema returned is empty.
     """
     report, name = EnsureReport(), schema["name"]
     actual = _listed_schema(client, name)
+    if actual is None and not create:
+        report.missing.append(name)
+        return {}, report
     if actual is None:
         try:
             created = client.call("POST", client.paths.schemas(), endpoint="schemas.create", json=schema).body
@@ -194,6 +210,7 @@ def ensure_schema(client: HubSpotClient, schema: dict[str, Any]) -> tuple[dict[s
             if actual is None:
                 raise
     report.existing.append(name)
+    report.actual[name] = actual
     _compare(report, name, schema, actual, ("labels", "primaryDisplayProperty"))
     defined = {p["name"]: p for p in actual.get("properties") or []}
     for wanted in schema.get("properties") or []:

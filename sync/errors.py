@@ -6,7 +6,9 @@
      │    ├── MirrorMissing      SMARKETING_DB does not exist yet
      │    ├── MirrorBusy         another process is writing it
      │    ├── MirrorTooNew       it was written by a newer worker
-     │    └── PortalMismatch     it mirrors another portal than the token's
+     │    ├── PortalMismatch     it mirrors another portal than the token's (or, for a write, none yet)
+     │    └── MirrorIncomplete   a write was asked of a mirror that has not completed a full read
+     ├── PropertyNotOwned        a write to a CRM property that is not the worker's own was refused
      ├── PortInUse               the address a server should listen on is taken or refused
      └── StopRequested           a stop was asked for; raised between two commits, not a failure
 
@@ -56,6 +58,16 @@ class MirrorTooNew(MirrorError):
 
 class PortalMismatch(MirrorError):
     pass
+
+
+class MirrorIncomplete(MirrorError):
+    """Values derived from a partial mirror would be wrong in the CRM (zeros, stages of half the contacts)."""
+
+    hint = "run smarketing sync first"
+
+
+class PropertyNotOwned(SmarketingError):
+    """The last guard before a batch leaves: every property in it must be proven the worker's own."""
 
 
 class PortInUse(SmarketingError):

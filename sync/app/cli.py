@@ -20,12 +20,12 @@ from kpi import Period, cohort_counts, compute, iso, parse_iso, refresh, specs
 from ..ingest import ALL_STREAMS, Progress
 from ..secrets import register_secret
 from ..storage import Mirror, worker_lock, writer_lock
-from ..writeback import Pusher
+from ..writeback import Pusher, PushResult
 from . import report
 from .failures import explain
 from .logs import configure_logging
 from .settings import Settings, load_settings, require_token
-from .wiring import client_from_settings, kpi_config, sync_once
+from .wiring import connect, kpi_config, sync_once
 
 
 class _Commands(click.Group):
@@ -187,35 +187,57 @@ def funnel_command(settings: Settings, period: str | None, last: str | None, as_
 
 
 @cli.command(name="push")
-@click.option("--dry-run", is_flag=True, help="Show what would be written; send nothing.")
+@click.option("--dry-run", is_flag=True,
+              help="Show what would be written; send nothing (reads the CRM, so it needs the token too).")
 @click.pass_obj
 def push_command(settings: Settings, dry_run: bool) -> None:
     """Write the funnel stages, SLA status and deal attribution into the CRM, sending only what changed.
 
+    Both a push and its dry run first read the portal's account: a mirror of another portal, or one
+    that has not completed a full sync, is refused with nothing written.
+
     \b
     Example:
-        smarketing push --dry-run
+        SMARKETING_HUBSPOT_TOKEN=... smarketing push --dry-run
     """
     mode = "dry-run" if dry_run else settings.writeback
     if mode == "off":
         click.echo("write-back is off (SMARKETING_WRITEBACK=off): nothing sent")
         return
     with writer_lock(settings.db), Mirror.existing(settings.db) as mirror:
-        client = None if mode == "dry-run" else client_from_settings(
-            settings, time_zone=mirror.meta("time_zone") or "UTC")
+        client, _ = connect(settings, mirror, writes=True)
         result = Pusher(client, mirror, kpi_config(settings, mirror), prefix=settings.property_prefix,
                         group=settings.property_group,
                         max_attempts=settings.writeback_max_attempts).push(dry_run=mode == "dry-run")
     if mode == "dry-run":
-        click.echo(f"dry run: {sum(result.wanted.values())} values would be written "
-                   f"({', '.join(f'{k} {v}' for k, v in result.wanted.items()) or 'none'})")
-        for prop, examples in sorted(result.examples.items()):
-            click.echo(f"  {prop}: " + ", ".join(f"{i}={v!r}" for i, v in examples))
+        for line in _dry_run(result):
+            click.echo(line)
         return
     click.echo(f"pushed {result.written} records in {result.batches} batch calls"
                + (f"; {result.failed} failed (retried later)" if result.failed else "")
                + (f"; {result.dead} parked as dead" if result.dead else "")
                + (f"; {result.dropped} gone from the CRM" if result.dropped else ""))
+    for line in _held_back(result):
+        click.echo(line)
+
+
+def _dry_run(result: PushResult) -> list[str]:
+    """What the next push would send, per object type in records and values, and what it would hold back."""
+    lines = [f"dry run: {sum(result.records.values())} records, {sum(result.wanted.values())} values would be "
+             "written; nothing sent"]
+    lines += [f"  {object_type}: {result.records[object_type]} records, {result.wanted[object_type]} values"
+              for object_type in result.inputs]
+    if not result.dashboards:
+        lines.append("  dashboard records: off (see smarketing status)")
+    lines += [f"  assumed: {assumption}" for assumption in result.assumed]
+    lines += [f"  {prop}: " + ", ".join(f"{i}={v!r}" for i, v in examples)
+              for prop, examples in sorted(result.examples.items())]
+    return lines + _held_back(result)
+
+
+def _held_back(result: PushResult) -> list[str]:
+    return [f"not written: {prop} of {object_type}, {result.held[(object_type, prop)]} values held in the outbox: "
+            f"{reason}" for (object_type, prop), reason in sorted(result.blocked.items())]
 
 
 @cli.command(name="status")

@@ -28,7 +28,12 @@ def report(mirror: Mirror, dead_examples: int = 5) -> str:
     backlog = db.execute("SELECT count(*) FROM writeback_outbox WHERE state = 'pending' "
                          "AND (confirmed = 0 OR written IS NOT wanted)").fetchone()[0]
     lines += ["", f"quarantine: {quarantine} records (SELECT * FROM quarantine)",
-              f"outbox: {backlog} values waiting, {outbox.get('ok', 0)} written, {outbox.get('dead', 0)} dead"]
+              f"outbox: {backlog} values waiting, {outbox.get('ok', 0)} written, {outbox.get('dead', 0)} dead, "
+              f"{outbox.get('blocked', 0)} blocked"]
+    for object_type, prop, held, reason in db.execute(
+            "SELECT object_type, property, count(*), max(last_error) FROM writeback_outbox WHERE state = 'blocked' "
+            "GROUP BY object_type, property ORDER BY object_type, property"):
+        lines.append(f"  not written: {prop} of {object_type}, {held} values held: {reason}")
     for object_type, object_id, prop, error in db.execute(
             "SELECT object_type, object_id, property, last_error FROM writeback_outbox WHERE state = 'dead' "
             "ORDER BY updated_at DESC LIMIT ?", [dead_examples]):

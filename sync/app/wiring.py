@@ -1,17 +1,20 @@
 """Where settings meet the rest: the CRM client, the sync options, the KPI configuration, one sync under the lock.
 
-The only place settings reach the connector, the ingest job and the KPI engine.
+The only place settings reach the connector, the ingest job and the KPI engine, and the one place a
+connection to the CRM is made (``connect``), with the proof a write needs before it may go ahead.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from connector import HubSpotClient, RetryPolicy
 from kpi import KpiConfig, WorkingHours
 
-from ..ingest import Progress, SyncJob, SyncOptions, SyncResult
+from ..errors import MirrorIncomplete, PortalMismatch
+from ..ingest import OBJECT_STREAMS, Progress, SyncJob, SyncOptions, SyncResult
 from ..storage import Mirror, writer_lock
 from .settings import Settings, require_token
 
@@ -36,11 +39,44 @@ def options_from_settings(settings: Settings, *, full: bool = False,
                        extra_properties={"contacts": settings.contact_properties, "deals": settings.deal_properties})
 
 
+def connect(settings: Settings, mirror: Mirror, *, writes: bool,
+            sleep: Callable[[float], None] = time.sleep) -> tuple[HubSpotClient, dict[str, Any]]:
+    """The CRM client for this mirror and the portal's account details (one request), for sync, push and the worker.
+
+    For a write (push, its dry run, the worker's push step) the mirror must be proven fit first
+    (``check_writable``). A sync keeps its own rule, applied by the job with this account: the first
+    portal synced into a mirror is recorded, another one is refused.
+    """
+    client = client_from_settings(settings, time_zone=mirror.meta("time_zone") or "UTC", sleep=sleep)
+    account = client.account_details()
+    if writes:
+        check_writable(mirror, account, settings.streams)
+    return client, account
+
+
+def check_writable(mirror: Mirror, account: dict[str, Any], streams: Iterable[str]) -> None:
+    """Refuse to write from a mirror of another portal, of no portal yet, or that has not read every enabled
+    object stream in full: its values would land on another portal's records, or zero a customer's figures."""
+    portal, known = str(account.get("portalId")), mirror.meta("portal_id")
+    if known is None:
+        raise PortalMismatch(f"{mirror.path} mirrors no portal yet, and the token belongs to portal {portal}: "
+                             "nothing written", hint="run smarketing sync first")
+    if known != portal:
+        raise PortalMismatch(f"{mirror.path} mirrors portal {known}, but the token belongs to portal {portal}: "
+                             "nothing written", hint=f"use portal {portal}'s own mirror (SMARKETING_DB) "
+                                                     f"or portal {known}'s token")
+    enabled = set(streams)
+    unread = [name for name in OBJECT_STREAMS if name in enabled and not mirror.state(name)["last_full_sync"]]
+    if unread:
+        raise MirrorIncomplete(f"{mirror.path} has not completed a full read of {', '.join(unread)}: nothing written")
+
+
 def sync_once(settings: Settings, *, full: bool = False, streams: Iterable[str] | None = None,
               progress: Progress | None = None) -> SyncResult:
     with writer_lock(settings.db), Mirror(settings.db) as mirror:
-        client = client_from_settings(settings, time_zone=mirror.meta("time_zone") or "UTC")
-        return SyncJob(client, mirror, options_from_settings(settings, full=full, streams=streams), progress).run()
+        client, account = connect(settings, mirror, writes=False)
+        return SyncJob(client, mirror, options_from_settings(settings, full=full, streams=streams), progress,
+                       account=account).run()
 
 
 def kpi_config(settings: Settings, mirror: Mirror) -> KpiConfig:

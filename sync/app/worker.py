@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -28,7 +28,7 @@ from ..storage import Mirror, writer_lock
 from ..writeback import Pusher
 from .logs import new_run_id, run_context
 from .settings import Settings
-from .wiring import client_from_settings, kpi_config, options_from_settings
+from .wiring import check_writable, client_from_settings, connect, kpi_config, options_from_settings
 
 log = logging.getLogger("smarketing.worker")
 
@@ -109,13 +109,13 @@ class Worker:
     def _cycle(self, summary: CycleSummary) -> None:
         settings = self.settings
         with writer_lock(settings.db), Mirror(settings.db) as mirror:
-            client = client_from_settings(settings, time_zone=mirror.meta("time_zone") or "UTC",
-                                          sleep=self._wait)
+            client, account = connect(settings, mirror, writes=False, sleep=self._wait)
             result = SyncJob(client, mirror, options_from_settings(settings, full=summary.full),
-                             progress=self._stop_point).run()
+                             progress=self._stop_point, account=account).run()
             summary.records = dict(result.records)
             summary.quarantined = mirror.quarantined()  # all held in quarantine, not just this run's
             if settings.writeback != "off":
+                check_writable(mirror, account, settings.streams)  # the sync just read the same account
                 log.info("sync done: %d records; computing the KPIs and what to write back",
                          sum(summary.records.values()))
                 pushed = Pusher(client, mirror, kpi_config(settings, mirror), prefix=settings.property_prefix,
@@ -132,28 +132,32 @@ class Worker:
         self._stop_point()
 
     def run(self) -> None:
-        """Schedule cycles until SIGTERM or SIGINT; the first cycle runs at once."""
+        """Schedule cycles until SIGTERM or SIGINT; the first cycle runs at once.
+
+        The signal handler only sets an event, whatever the moment it lands (even before the scheduler is up):
+        the main thread waits for it, then shuts the scheduler down and waits for the cycle in flight, which
+        sees the same event and stops at its next commit.
+        """
         settings = self.settings
-        scheduler = BlockingScheduler(timezone=self.time_zone)
+        received: list[str] = []
+
+        def stop(signum: int, frame: object) -> None:
+            received.append(signal.Signals(signum).name)
+            self.stopping.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        scheduler = BackgroundScheduler(timezone=self.time_zone)
         trigger = CronTrigger.from_crontab(settings.sync_cron, timezone=self.time_zone) if settings.sync_cron \
             else IntervalTrigger(seconds=settings.sync_interval_minutes * 60, timezone=self.time_zone)
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
         scheduler.add_job(self.cycle, trigger, id="cycle", next_run_time=datetime.now(UTC), **common)
         scheduler.add_job(self.cycle, CronTrigger.from_crontab(settings.full_reconcile_cron, timezone=self.time_zone),
                           kwargs={"full": True}, id="full_reconcile", **common)
-
-        def stop(signum: int, frame: object) -> None:
-            log.info("stopping: %s received; the page or batch in flight finishes first", signal.Signals(signum).name)
-            self.stopping.set()
-            scheduler.shutdown(wait=False)
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        scheduler.start()
-        self._wait_for_jobs(scheduler)
-
-    def _wait_for_jobs(self, scheduler: BlockingScheduler) -> None:
-        """shutdown(wait=False) cannot block inside a signal handler: wait for the job in flight here."""
-        executor = scheduler._lookup_executor("default")  # noqa: SLF001 - APScheduler keeps no public handle
-        executor.shutdown(wait=True)
-
+        if not self.stopping.is_set():
+            scheduler.start()
+        self.stopping.wait()
+        log.info("stopping: %s received; the page, batch or KPI computation in flight finishes first",
+                 received[0] if received else "a stop")
+        if scheduler.running:
+            scheduler.shutdown(wait=True)

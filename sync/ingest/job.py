@@ -66,8 +66,9 @@ def _now_ms() -> int:
 
 class SyncJob:
     def __init__(self, client: CRMClient, mirror: Mirror, options: SyncOptions | None = None,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, account: dict[str, Any] | None = None) -> None:
         self.client, self.mirror = client, mirror
+        self.account = account  # the portal's account details, when the caller has read them already
         self.options = options or SyncOptions()
         self.progress = progress or (lambda stream, pages, records: None)
         known = REFERENCE_STREAMS + tuple(OBJECT_STREAMS)
@@ -84,7 +85,8 @@ class SyncJob:
         result = SyncResult(int(run_id or 0))
         quarantined_before = self.mirror.quarantined()
         try:
-            ReferenceReader(self.client, self.mirror, result.records, full=self.options.full).read(self.options.streams)
+            ReferenceReader(self.client, self.mirror, result.records, full=self.options.full,
+                            account=self.account).read(self.options.streams)
             for name, stream in OBJECT_STREAMS.items():
                 if name in self.options.streams:
                     self._object_stream(stream, result)

@@ -1,7 +1,8 @@
 """Reference streams: the account, lifecycle stages, owners, pipelines and campaigns.
 
 They are small, so every run reads them whole and replaces their tables in one transaction, leaving
-unchanged rows as they are. The account is always read: the portal guard needs its id.
+unchanged rows as they are. The account is always read (or passed in by the caller who read it): the portal
+guard needs its id.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ REFERENCE_STREAMS = ("account", "lifecycle_stages", "owners", "pipelines", "camp
 
 
 class ReferenceReader:
-    def __init__(self, client: CRMClient, mirror: Mirror, records: Counter[str], *, full: bool = False) -> None:
+    def __init__(self, client: CRMClient, mirror: Mirror, records: Counter[str], *, full: bool = False,
+                 account: dict[str, Any] | None = None) -> None:
         self.client, self.mirror, self.records, self.full = client, mirror, records, full
+        self.account = account  # the account details already read by the caller: not read twice
 
     def read(self, streams: Iterable[str]) -> None:
         wanted = set(streams)
-        account = self.client.account_details()
+        account = self.account if self.account is not None else self.client.account_details()
         self.mirror.check_portal(str(account.get("portalId")))
         with self.mirror.db.atomic():
             self.mirror.set_meta(time_zone=account.get("timeZone"), currency=account.get("companyCurrency"),

@@ -347,7 +347,20 @@ def _funnel(db: Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_initial, _history_pending, _writeback_outbox, _funnel]
+def _writeback_properties(db: Database) -> None:
+    """The CRM properties the worker created: its own whatever their definition says later.
+
+    The outbox's ``state`` also takes ``blocked`` from this version on (a value, no DDL): values held back
+    for a property under the prefix that is not the worker's, with the reason in ``last_error``.
+    """
+    db.execute("""CREATE TABLE writeback_properties (
+        object_type TEXT NOT NULL,        -- contacts | deals
+        name TEXT NOT NULL,               -- the property's name, prefix included
+        PRIMARY KEY (object_type, name))""")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_initial, _history_pending, _writeback_outbox, _funnel,
+                                                _writeback_properties]
 VERSION = len(MIGRATIONS)
 
 

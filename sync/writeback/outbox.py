@@ -5,7 +5,10 @@ value last confirmed written. A push brings the wanted values up to date from th
 what differs (100 inputs a call), and records every input's outcome in the same transaction as its
 batch: a push killed mid-way re-sends at most the batch in flight, a second push with nothing changed
 sends nothing. Failed inputs are retried on later pushes with a growing delay, then parked as dead.
-Only the worker's own properties (its prefix, in its own group) are ever sent.
+Only the worker's own properties are ever sent (``ownership``): the values of a property under the prefix
+that is not the worker's stay in the outbox as ``blocked``, with the reason, until it is fixed.
+
+``next_inputs`` is the one answer to "what does the next push send": the dry run shows it, the push sends it.
 """
 
 from __future__ import annotations
@@ -19,19 +22,26 @@ from datetime import UTC, datetime, timedelta
 from connector import AuthError, CRMClient, WriteOutcome
 from kpi import CONTACT_FIELDS, DEAL_FIELDS, KpiConfig, iso, writeback_values
 
-from ..errors import StopRequested
+from ..errors import PropertyNotOwned, StopRequested
 from ..storage import Mirror, utc_now
 from . import dashboards
-from .properties import definitions
+from .ownership import Ownership, check_properties
 
 log = logging.getLogger("smarketing.writeback")
 
 BATCH = 100
+Inputs = dict[str, list[tuple[str, dict[str, str | None]]]]  # object type -> [(record id or kpi_key, properties)]
 
 
 @dataclass
 class PushResult:
-    wanted: Counter[str] = field(default_factory=Counter)  # object type -> values that differ from the CRM
+    inputs: Inputs = field(default_factory=dict)  # what this push sends (a dry run: what the next push would send)
+    records: Counter[str] = field(default_factory=Counter)  # object type -> records in the inputs
+    wanted: Counter[str] = field(default_factory=Counter)  # object type -> values in the inputs
+    blocked: dict[tuple[str, str], str] = field(default_factory=dict)  # (object type, property) -> reason
+    held: Counter[tuple[str, str]] = field(default_factory=Counter)  # (object type, property) -> values held back
+    dashboards: bool = True  # whether dashboard records go (or, in a dry run, would go)
+    assumed: list[str] = field(default_factory=list)  # what a dry run could not learn by reading, and assumed
     sent: int = 0  # inputs sent
     written: int = 0
     failed: int = 0
@@ -44,7 +54,7 @@ class PushResult:
 
 
 class Pusher:
-    def __init__(self, client: CRMClient | None, mirror: Mirror, config: KpiConfig, *, prefix: str = "smk_",
+    def __init__(self, client: CRMClient, mirror: Mirror, config: KpiConfig, *, prefix: str = "smk_",
                  group: str = "smarketing", max_attempts: int = 5, now: datetime | None = None,
                  dashboards: bool = True, should_stop: Callable[[], bool] = lambda: False) -> None:
         self.client, self.mirror, self.config = client, mirror, config
@@ -52,6 +62,7 @@ class Pusher:
         self.now = now or datetime.now(UTC)
         self.dashboards = dashboards
         self.should_stop = should_stop  # checked between KPI computations and batches: only the one in flight ends
+        self.ownership: Ownership | None = None  # proven by ensure_schema, before anything is sent
 
     # -- wanted values -----------------------------------------------------------------------------
 
@@ -93,6 +104,17 @@ class Pusher:
                               attempts = CASE WHEN excluded.property = 'as_of' THEN attempts ELSE 0 END,
                               last_error = NULL, next_attempt_at = NULL
                           WHERE writeback_outbox.wanted IS NOT excluded.wanted""", {"now": utc_now()})
+            if self.ownership is not None:
+                self._hold(self.ownership.blocked)
+
+    def _hold(self, blocked: dict[tuple[str, str], str]) -> None:
+        """Values of a property that is not the worker's are held as ``blocked``; once it is fixed, pending again."""
+        db = self.mirror.db
+        db.execute("UPDATE writeback_outbox SET state = 'pending', attempts = 0, last_error = NULL, "
+                   "next_attempt_at = NULL WHERE state = 'blocked'")
+        for (object_type, prop), reason in blocked.items():
+            db.execute("UPDATE writeback_outbox SET state = 'blocked', last_error = ?, next_attempt_at = NULL "
+                       "WHERE object_type = ? AND property = ?", [reason, object_type, prop])
 
     def _rows(self, object_type: str, values: Iterator[tuple[object, dict[str, str | None]]],
               fields: tuple[str, ...]) -> Iterator[tuple[str, str, str, str | None]]:
@@ -103,7 +125,8 @@ class Pusher:
     def pending(self) -> list[tuple[str, str, str, str | None]]:
         """(object type, id, property, value) that differ from what the CRM was last confirmed to hold.
 
-        A moved ``as_of`` stays ``ok`` and comes along only with a real change of its record.
+        A moved ``as_of`` stays ``ok`` and comes along only with a real change of its record; blocked values
+        are held back.
         """
         return self.mirror.db.execute(
             "SELECT object_type, object_id, property, wanted FROM writeback_outbox "
@@ -112,49 +135,85 @@ class Pusher:
             "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
             "ORDER BY object_type, CAST(object_id AS INTEGER), object_id, property", [iso(self.now)]).fetchall()
 
+    def next_inputs(self) -> Inputs:
+        """Exactly what the next push sends, per object type in sending order: the pending values by record.
+
+        A record whose only change is ``as_of`` is no reason to write. Blocked values are not pending, and
+        dashboard records are planned only while the CRM takes them (``ensure_schema`` decides, before the plan).
+        """
+        by_record: dict[tuple[str, str], dict[str, str | None]] = defaultdict(dict)
+        for object_type, object_id, prop, value in self.pending():
+            by_record[(object_type, object_id)][prop] = value
+        inputs: Inputs = {}
+        for (object_type, object_id), props in by_record.items():
+            if set(props) != {"as_of"}:
+                inputs.setdefault(object_type, []).append((object_id, props))
+        return {t: inputs[t] for t in ("contacts", "deals", dashboards.OBJECT_NAME) if t in inputs}
+
     # -- sending -----------------------------------------------------------------------------------
 
-    def ensure_schema(self, result: PushResult) -> None:
-        """Read first, create what is missing; a property that differs is reported, never changed."""
-        assert self.client is not None
-        for object_type, wanted in definitions(self.prefix, self.group).items():
-            for report in (self.client.ensure_property_group(object_type, self.group, "smarketing-sync"),
-                           self.client.ensure_properties(object_type, wanted)):
-                result.schema_differences += report.differing
+    def ensure_schema(self, result: PushResult, *, create: bool = True) -> None:
+        """Read first, create what is missing (``create=False``: read only); decide which properties are ours.
+
+        A property that differs is reported, never changed; one that is not the worker's is held back.
+        """
+        self.ownership = check_properties(self.client, self.mirror, self.prefix, self.group, create=create)
+        result.blocked = dict(self.ownership.blocked)
+        result.schema_differences += self.ownership.differing
         if self.dashboards:
-            try:
-                created, report = self.client.ensure_schema(dashboards.schema())
-            except AuthError as e:  # custom objects need Enterprise: HubSpot answers 403
-                reason = f"the CRM refused the {dashboards.OBJECT_NAME} custom object ({e})"
-                log.warning("dashboard records are off: %s; contact and deal properties still flow", reason)
-                self.mirror.set_meta(dashboards=f"off: {reason}")
-                self.dashboards = False
-            else:
-                self.mirror.set_meta(dashboards="on", dashboard_object=created.get("objectTypeId"))
-                result.schema_differences += report.differing
+            self._ensure_dashboards(result, create)
+        result.dashboards = self.dashboards
+        held = {prop for _, prop in result.blocked}
         for name, key, want, have in result.schema_differences:
+            if name in held:  # said once, below, with what it means
+                continue
             log.warning("CRM property %s differs from what the worker wants: %s is %r, not %r; left as it is",
                         name, key, have, want)
+        for (object_type, prop), reason in result.blocked.items():
+            log.warning("CRM property %s of %s is not written: %s; its values are held in the outbox until it "
+                        "is fixed or SMARKETING_PROPERTY_PREFIX changes", prop, object_type, reason)
+
+    def _ensure_dashboards(self, result: PushResult, create: bool) -> None:
+        """The KPI custom object: created when missing. A check only reads: a missing one counts as on unless
+        the CRM refused it the last time (a push would try again and, most likely, be refused again)."""
+        try:
+            found, report = self.client.ensure_schema(dashboards.schema(), create=create)
+        except AuthError as e:  # custom objects need Enterprise: HubSpot answers 403
+            reason = f"the CRM refused the {dashboards.OBJECT_NAME} custom object ({e})"
+            if create:
+                log.warning("dashboard records are off: %s; contact and deal properties still flow", reason)
+                self.mirror.set_meta(dashboards=f"off: {reason}")
+            self.dashboards = False
+            return
+        result.schema_differences += report.differing
+        if not create:
+            self.dashboards = bool(found) or not (self.mirror.meta("dashboards") or "").startswith("off")
+            if not found and self.dashboards:
+                result.assumed.append(f"the {dashboards.OBJECT_NAME} custom object does not exist yet: a push "
+                                      "creates it, which only an Enterprise portal allows")
+            return
+        self.mirror.set_meta(dashboards="on", dashboard_object=found.get("objectTypeId"))
 
     def push(self, *, dry_run: bool = False) -> PushResult:
+        """Send the next inputs; a dry run computes the very same ones, reading the CRM and writing nothing to it."""
         result = PushResult()
-        if not dry_run:
-            self.ensure_schema(result)
+        self.ensure_schema(result, create=not dry_run)
         self.plan(result)
-        todo = self.pending()
-        for object_type, object_id, prop, value in todo:
-            result.wanted[object_type] += 1
-            examples = result.examples.setdefault(prop, [])
-            if len(examples) < 3:
-                examples.append((object_id, value))
+        result.inputs = self.next_inputs()
+        for object_type, inputs in result.inputs.items():
+            result.records[object_type] = len(inputs)
+            for object_id, props in inputs:
+                result.wanted[object_type] += len(props)
+                for prop, value in props.items():
+                    examples = result.examples.setdefault(prop, [])
+                    if len(examples) < 3:
+                        examples.append((object_id, value))
+        result.held.update({(t, p): n for t, p, n in self.mirror.db.execute(
+            "SELECT object_type, property, count(*) FROM writeback_outbox WHERE state = 'blocked' "
+            "GROUP BY object_type, property")})
         if dry_run:
             return result
-        by_record: dict[tuple[str, str], dict[str, str | None]] = defaultdict(dict)
-        for object_type, object_id, prop, value in todo:
-            by_record[(object_type, object_id)][prop] = value
-        for object_type in ("contacts", "deals", dashboards.OBJECT_NAME):
-            inputs = [(object_id, props) for (kind, object_id), props in by_record.items()
-                      if kind == object_type and set(props) != {"as_of"}]  # as_of alone is no reason to write
+        for object_type, inputs in result.inputs.items():
             for start in range(0, len(inputs), BATCH):
                 if self.should_stop():
                     return result
@@ -162,17 +221,11 @@ class Pusher:
         return result
 
     def _send(self, object_type: str, inputs: list[tuple[str, dict[str, str | None]]], result: PushResult) -> None:
-        assert self.client is not None
         if object_type == dashboards.OBJECT_NAME:  # the worker's own object: upserted on its unique key
-            if not self.dashboards:
-                return
             object_id = self.mirror.meta("dashboard_object") or object_type
             outcomes = self.client.batch_upsert(object_id, inputs, "kpi_key")
         else:
-            for _, props in inputs:  # ownership: nothing but the worker's own properties ever leaves
-                foreign = [p for p in props if not p.startswith(self.prefix)]
-                if foreign:
-                    raise AssertionError(f"refusing to write properties the worker does not own: {foreign}")
+            self._only_our_own(object_type, inputs)
             outcomes = self.client.batch_update(object_type, inputs)
         result.batches += 1
         result.sent += len(inputs)
@@ -180,6 +233,14 @@ class Pusher:
         with db.atomic():
             for (object_id, props), outcome in zip(inputs, outcomes, strict=True):
                 self._record(object_type, object_id, props, outcome, now, result)
+
+    def _only_our_own(self, object_type: str, inputs: list[tuple[str, dict[str, str | None]]]) -> None:
+        """The last guard: nothing leaves but properties under the prefix that this push proved the worker's."""
+        owned = self.ownership.owned.get(object_type, set()) if self.ownership is not None else set()
+        foreign = sorted({p for _, props in inputs for p in props if not p.startswith(self.prefix) or p not in owned})
+        if foreign:
+            raise PropertyNotOwned(f"refusing to write {object_type} properties the worker does not own: "
+                                   f"{', '.join(foreign)}")
 
     def _record(self, object_type: str, object_id: str, props: dict[str, str | None], outcome: WriteOutcome,
                 now: str, result: PushResult) -> None:

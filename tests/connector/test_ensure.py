@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import requests
 import responses
 
 from connector import AuthError, Conflict, HubSpotClient
@@ -58,6 +59,38 @@ def test_a_differing_definition_is_reported_and_left_alone(serve):
         ("smk_score", "type", "string", "number"), ("smk_score", "fieldType", "text", "number")]
     assert client.property_definition("contacts", "smk_score")["type"] == "number"
     assert "PATCH /crm/v3/properties/{objectType}/{propertyName}" not in api.stats()["requests_by_route"]
+
+
+def test_the_crms_own_definitions_are_reported_with_the_comparison(serve):
+    api = serve()
+    client = client_for(api)
+    ensure_property_group(client, "contacts", GROUP, "Smarketing")
+    api("POST", "/crm/v3/properties/contacts", json={"name": "smk_score", "label": "Theirs", "type": "string",
+                                                     "fieldType": "text", "groupName": "contactinformation"})
+    report = ensure_properties(client, "contacts", PROPERTIES)
+    assert report.created == ["smk_funnel_stage"] and report.existing == ["smk_score"]
+    assert set(report.actual) == {"smk_score"}
+    assert (report.actual["smk_score"]["groupName"], report.actual["smk_score"]["label"]) == (
+        "contactinformation", "Theirs")
+
+
+def test_checking_only_lists_what_is_missing_and_writes_nothing(serve):
+    api = serve()
+    client = client_for(api)
+    ensure_property_group(client, "contacts", GROUP, "Smarketing")
+    ensure_properties(client, "contacts", PROPERTIES[1:])
+    requests.post(api.url + "/_sandbox/stats/reset", timeout=5)
+    report = ensure_properties(client, "contacts", PROPERTIES, create=False)
+    assert (report.created, report.missing, report.existing) == ([], ["smk_funnel_stage"], ["smk_score"])
+    assert report.actual["smk_score"]["type"] == "number"
+    schema, checked = ensure_schema(client, SCHEMA, create=False)
+    assert (schema, checked.created, checked.missing) == ({}, [], ["kpi_snapshot"])
+    assert set(api.stats()["requests_by_route"]) == {"GET /crm/v3/properties/{objectType}",
+                                                     "GET /crm-object-schemas/v3/schemas"}
+    made, _ = ensure_schema(client, SCHEMA)
+    listed, again = ensure_schema(client, SCHEMA, create=False)
+    assert listed["objectTypeId"] == made["objectTypeId"] and again.existing == ["kpi_snapshot"]
+    assert again.actual["kpi_snapshot"]["objectTypeId"] == made["objectTypeId"]
 
 
 def test_a_schema_is_created_once_and_takes_upserts(serve):

@@ -132,7 +132,9 @@ def test_a_known_failure_in_run_is_logged_without_a_traceback(serve, tmp_path, m
         raise PortalMismatch("m.db mirrors portal 1, not portal 2")
 
     monkeypatch.setattr(SyncJob, "run", mismatch)
-    monkeypatch.setenv("SMARKETING_HUBSPOT_TOKEN", "pat-x")
+    api = serve()  # the cycle reads the account before its sync: a portal must answer
+    monkeypatch.setenv("SMARKETING_HUBSPOT_BASE_URL", api.url)
+    monkeypatch.setenv("SMARKETING_HUBSPOT_TOKEN", api.server.token)
     monkeypatch.setenv("SMARKETING_DB", str(tmp_path / "m.db"))
     with caplog.at_level(logging.ERROR, logger="smarketing.worker"):
         assert Worker(load_settings()).cycle() is None

@@ -89,7 +89,8 @@ def test_a_missing_scope_at_start_up_exits_2_naming_it(monkeypatch, tmp_path):
     assert "SMARKETING_HUBSPOT_TOKEN: the token lacks the scopes crm.objects.deals.read" in result.output
 
 
-def test_a_missing_scope_later_is_logged_with_the_scope_and_the_next_run_goes_on(monkeypatch, tmp_path, caplog):
+def test_a_missing_scope_later_is_logged_with_the_scope_and_the_next_run_goes_on(serve, monkeypatch, tmp_path,
+                                                                                caplog):
     import logging
 
     from sync.app.settings import load_settings
@@ -100,7 +101,9 @@ def test_a_missing_scope_later_is_logged_with_the_scope_and_the_next_run_goes_on
         raise missing_scopes()
 
     monkeypatch.setattr(SyncJob, "run", refuse)
-    monkeypatch.setenv("SMARKETING_HUBSPOT_TOKEN", "pat-x")
+    api = serve()  # the cycle reads the account before its sync: a portal must answer
+    monkeypatch.setenv("SMARKETING_HUBSPOT_BASE_URL", api.url)
+    monkeypatch.setenv("SMARKETING_HUBSPOT_TOKEN", api.server.token)
     monkeypatch.setenv("SMARKETING_DB", str(tmp_path / "m.db"))
     reasons = []
     worker = Worker(load_settings(), on_cycle=lambda summary, error: reasons.append(error))

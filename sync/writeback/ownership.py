@@ -1,0 +1,73 @@
+"""Whose CRM property is it? The worker writes only its own; the connector reports the facts, this decides.
+
+A property with one of the worker's names is the worker's when the mirror recorded creating it, or when its
+definition is the one the worker would create: in the worker's group, with its ``type`` and ``fieldType``, and
+option values that include the worker's. Labels are not compared and extra options are fine, so a relabelling
+or a new option does not disown it. Any other property of that name is the customer's: listed, never written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from connector import CRMClient
+
+from ..storage import Mirror
+from .properties import definitions
+
+GROUP_LABEL = "smarketing-sync"
+
+
+@dataclass
+class Ownership:
+    """What one look at the CRM proved: the worker's own properties, and the ones held back with the reason."""
+
+    owned: dict[str, set[str]] = field(default_factory=dict)  # object type -> property names
+    blocked: dict[tuple[str, str], str] = field(default_factory=dict)  # (object type, property) -> reason
+    differing: list[tuple[str, str, object, object]] = field(default_factory=list)  # as EnsureReport.differing
+
+
+def disowned(wanted: dict[str, Any], actual: dict[str, Any]) -> str | None:
+    """Why the CRM's ``actual`` property is not the one the worker would create (``wanted``); None if it is."""
+    problems = [f"{said} {actual.get(key)}, not {wanted[key]}" for key, said in
+                (("groupName", "in group"), ("type", "type"), ("fieldType", "fieldType"))
+                if actual.get(key) != wanted[key]]
+    if not problems:  # options only matter for a property of the worker's type
+        have = {o.get("value") for o in actual.get("options") or []}
+        lacking = [o["value"] for o in wanted.get("options") or [] if o["value"] not in have]
+        if lacking:
+            problems.append(f"without the options {', '.join(lacking)}")
+    return "; ".join(problems) or None
+
+
+def check_properties(client: CRMClient, mirror: Mirror, prefix: str, group: str, *, create: bool) -> Ownership:
+    """Ensure the worker's group and properties (``create=False``: read only, for a dry run) and judge each one.
+
+    A property missing from the CRM is created here (and recorded as the worker's) or, when only checking,
+    counted as the worker's, since a push would create it.
+    """
+    ownership = Ownership()
+    for object_type, wanted in definitions(prefix, group).items():
+        if create:
+            ownership.differing += client.ensure_property_group(object_type, group, GROUP_LABEL).differing
+        report = client.ensure_properties(object_type, wanted, create=create)
+        mirror.db.conn.executemany("INSERT INTO writeback_properties (object_type, name) VALUES (?, ?) "
+                                   "ON CONFLICT DO NOTHING", [(object_type, name) for name in report.created])
+        created = created_by_the_worker(mirror, object_type)
+        owned = ownership.owned.setdefault(object_type, set())
+        for definition in wanted:
+            name = str(definition["name"])
+            actual = report.actual.get(name)
+            reason = None if actual is None or name in created else disowned(definition, actual)
+            if reason is None:
+                owned.add(name)
+            else:
+                ownership.blocked[(object_type, name)] = f"not the worker's property: {reason}"
+        ownership.differing += report.differing
+    return ownership
+
+
+def created_by_the_worker(mirror: Mirror, object_type: str) -> set[str]:
+    return {r[0] for r in mirror.db.execute("SELECT name FROM writeback_properties WHERE object_type = ?",
+                                            [object_type])}
