@@ -6,7 +6,8 @@
      │    ├── MirrorMissing      SMARKETING_DB does not exist yet
      │    ├── MirrorBusy         another process is writing it
      │    ├── MirrorTooNew       it was written by a newer worker
-     │    └── PortalMismatch     it mirrors another portal than the token's
+     │    ├── PortalMismatch     it mirrors another portal than the token's
+     │    └── DeletionsUnproven  a full read could not prove the deletions it would make; they were held back
      ├── PortInUse               the address a server should listen on is taken or refused
      └── StopRequested           a stop was asked for; raised between two commits, not a failure
 
@@ -56,6 +57,16 @@ class MirrorTooNew(MirrorError):
 
 class PortalMismatch(MirrorError):
     pass
+
+
+class DeletionsUnproven(MirrorError):
+    """A full read held deletions back: it saw fewer records than the CRM counts, or a reference list shrank too far.
+
+    Raised at the end of the run, once every stream has synced; the guards stay in the mirror
+    (``Mirror.deletion_guards``) until a full read proves the deletions or a person accepts them.
+    """
+
+    hint = "if the CRM really deleted them, accept with smarketing sync --full --accept-deletions"
 
 
 class PortInUse(SmarketingError):
