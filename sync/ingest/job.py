@@ -5,7 +5,8 @@ during a full read, a time cursor during incremental reads), so a run killed at 
 from its last committed page: nothing is lost, nothing doubled. A full read ends by deleting what it
 did not see (records deleted for good, such as GDPR deletions), once the deletion guard agrees that
 the read was complete (``deletions``); incremental reads cost requests in proportion to what changed,
-plus the recycle bin (archived records) of each stream.
+plus the recycle bin (archived records) of each stream. They read up to the run's start and keep
+their cursor the search lag behind it, so the next run reads that window again.
 """
 
 from __future__ import annotations
@@ -79,9 +80,10 @@ class SyncJob:
             raise ValueError(f"unknown streams {sorted(unknown)}; streams are {', '.join(known)}")
         self.guards = DeletionGuards(client, mirror, max_share=self.options.max_delete_share,
                                      accept=self.options.accept_deletions)
+        self.started_ms = 0  # set by run(): incremental reads stop at the run's start
 
     def run(self) -> SyncResult:
-        db, started = self.mirror.db, time.monotonic()
+        db, started, self.started_ms = self.mirror.db, time.monotonic(), _now_ms()
         run_id = db.execute("INSERT INTO sync_runs (started_at, mode, status) VALUES (?, ?, 'running')",
                             [utc_now(), "full" if self.options.full else "incremental"]).lastrowid
         result = SyncResult(int(run_id or 0))
@@ -189,7 +191,10 @@ class SyncJob:
 
     def _incremental(self, stream: ObjectStream, state: dict[str, Any], properties: list[str], ctx: PageContext,
                      result: SyncResult) -> None:
-        until = _now_ms() - int(self.options.search_lag_seconds * 1000)
+        """Changes up to the run's start; the cursor stays the search lag behind it (never further), so a change
+        made before the run is read by it, and one the index showed late by the next run."""
+        until = self.started_ms
+        settled = until - int(self.options.search_lag_seconds * 1000)  # what search has surely indexed
         since = max(0, state["cursor_ms"] - int(self.options.overlap_seconds * 1000))
         cursor = state["cursor_ms"]
         for page in self.client.modified_pages(stream.name, since, until, properties):
@@ -201,13 +206,13 @@ class SyncJob:
             for to_type in stream.associations:
                 ids = [str(r.get("id")) for r in page.records]
                 with_links(page.records, stream.name, to_type, self.client.associations(stream.name, to_type, ids))
-            cursor = max(cursor, page.cursor_ms)
+            cursor = max(cursor, min(page.cursor_ms, settled))
             self._write(stream, page.records, ctx, result, cursor_ms=cursor)
         if not self._nothing_archived(stream):
             for page in self.client.object_pages(stream.name, properties, associations=stream.associations,
                                                  archived=True):
                 self._write(stream, page.records, ctx, result)
-        self.mirror.save_state(stream.name, cursor_ms=max(cursor, until), last_sync=utc_now(), status="ok",
+        self.mirror.save_state(stream.name, cursor_ms=max(cursor, settled), last_sync=utc_now(), status="ok",
                                error=None)
 
     def _full_read_cheaper(self, stream: ObjectStream, changed: int | None) -> bool:
