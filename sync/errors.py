@@ -7,7 +7,8 @@
      │    ├── MirrorBusy         another process is writing it
      │    ├── MirrorTooNew       it was written by a newer worker
      │    ├── PortalMismatch     it mirrors another portal than the token's (or, for a write, none yet)
-     │    └── MirrorIncomplete   a write was asked of a mirror that has not completed a full read
+     │    ├── MirrorIncomplete   a write was asked of a mirror that has not completed a full read
+     │    └── DeletionsUnproven  a full read could not prove the deletions it would make; they were held back
      ├── PropertyNotOwned        a write to a CRM property that is not the worker's own was refused
      ├── PortInUse               the address a server should listen on is taken or refused
      └── StopRequested           a stop was asked for; raised between two commits, not a failure
@@ -68,6 +69,16 @@ class MirrorIncomplete(MirrorError):
 
 class PropertyNotOwned(SmarketingError):
     """The last guard before a batch leaves: every property in it must be proven the worker's own."""
+
+
+class DeletionsUnproven(MirrorError):
+    """A full read held deletions back: it saw fewer records than the CRM counts, or a reference list shrank too far.
+
+    Raised at the end of the run, once every stream has synced; the guards stay in the mirror
+    (``Mirror.deletion_guards``) until a full read proves the deletions or a person accepts them.
+    """
+
+    hint = "if the CRM really deleted them, accept with smarketing sync --full --accept-deletions"
 
 
 class PortInUse(SmarketingError):

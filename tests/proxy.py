@@ -74,6 +74,10 @@ class LoopbackProxy:
                 with self._lock:
                     self.answered.append(request)
                 return reply
+        return self.forward(request)
+
+    def forward(self, request: Request) -> Reply:
+        """The sandbox's own answer to a request (rules that alter an answer call this)."""
         with self._lock:  # one forwarded call at a time: the session is not thread-safe
             answer = self._session.request(
                 request.method, self.target + request.path, params=request.query or None, data=request.body or None,
@@ -113,8 +117,45 @@ class _Handler(BaseHTTPRequestHandler):
 def empty_list(object_type: str) -> Rule:
     """A rule: the live list of ``object_type`` answers 200 with no results and no paging, as a glitch would."""
     def rule(request: Request) -> Reply | None:
-        if (request.method == "GET" and request.path.endswith(f"/objects/{object_type}")
-                and request.query.get("archived", "false") == "false"):
+        if _live_list(request, object_type):
+            return Reply(200, {"results": []})
+        return None
+    return rule
+
+
+def _live_list(request: Request, object_type: str) -> bool:
+    return (request.method == "GET" and request.path.rstrip("/").endswith(f"/objects/{object_type}")
+            and request.query.get("archived", "false") == "false")
+
+
+def truncated_list(proxy: LoopbackProxy, object_type: str, pages: int) -> Rule:
+    """A rule: the live list of ``object_type`` ends after ``pages`` pages, its last one forwarded without ``paging``,
+    as a proxy that drops part of an answer would. A request without ``after`` starts the count again."""
+    served = 0
+    lock = threading.Lock()
+
+    def rule(request: Request) -> Reply | None:
+        nonlocal served
+        if not _live_list(request, object_type):
+            return None
+        with lock:
+            served = 1 if "after" not in request.query else served + 1
+            page = served
+        if page > pages:
+            return Reply(200, {"results": []})
+        reply = proxy.forward(request)
+        if page == pages and reply.status == 200:
+            body = json.loads(reply.body)
+            body.pop("paging", None)
+            return Reply(200, body, {k: v for k, v in reply.headers.items() if k.lower() != "content-type"})
+        return reply
+    return rule
+
+
+def empty_owners() -> Rule:
+    """A rule: the owners list answers 200 with no results and no paging."""
+    def rule(request: Request) -> Reply | None:
+        if request.method == "GET" and request.path.rstrip("/").endswith("/owners"):
             return Reply(200, {"results": []})
         return None
     return rule

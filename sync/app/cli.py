@@ -62,18 +62,23 @@ def cli(ctx: click.Context) -> None:
 @click.option("--full", is_flag=True, help="Read everything again (also catches records deleted for good).")
 @click.option("--stream", "streams", multiple=True, type=click.Choice(ALL_STREAMS),
               help="Sync only this stream; repeat for several. Default: SMARKETING_STREAMS.")
+@click.option("--accept-deletions", is_flag=True,
+              help="With --full: apply the deletions even where the deletion guard would hold them back.")
 @click.pass_obj
-def sync_command(settings: Settings, full: bool, streams: tuple[str, ...]) -> None:
+def sync_command(settings: Settings, full: bool, streams: tuple[str, ...], accept_deletions: bool) -> None:
     """Bring the SQLite mirror up to date with the CRM.
 
     The first run reads everything; later runs read what changed since the last one. A run stopped
-    at any point resumes where it stopped.
+    at any point resumes where it stopped. A full read deletes only what it proves gone; when it
+    cannot, the run fails saying so, and --full --accept-deletions applies the deletions anyway.
 
     \b
     Example:
         SMARKETING_HUBSPOT_TOKEN=... smarketing sync
     """
-    result = sync_once(settings, full=full, streams=streams, progress=_progress())
+    if accept_deletions and not full:
+        raise click.UsageError("--accept-deletions applies the deletions of a full read: use it with --full")
+    result = sync_once(settings, full=full, streams=streams, progress=_progress(), accept_deletions=accept_deletions)
     if sys.stderr.isatty():
         click.echo("", err=True)
     click.echo(f"synced {sum(result.records.values())} records in {result.seconds:.1f} s: "

@@ -47,15 +47,27 @@ def _api_version(value: str) -> str:
     return value
 
 
-def _share(value: object) -> float:
-    """A share given as 0.2 or as 20%."""
+def _fraction(value: object) -> float:
+    """A share given as 0.2 or as 20%; -1 when it is not a number."""
     text = str(value).strip()
     try:
-        share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        return float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError:
-        share = -1.0
+        return -1.0
+
+
+def _share(value: object) -> float:
+    share = _fraction(value)
     if not 0 <= share < 1:
         raise ValueError("is not a share of the daily limit; use a fraction such as 0.2 or a percentage such as 20%")
+    return share
+
+
+def _delete_share(value: object) -> float:
+    share = _fraction(value)
+    if not 0 <= share <= 1:
+        raise ValueError("is not a share of a table's rows; use a fraction from 0 to 1 such as 0.1, or a percentage "
+                         "such as 10%")
     return share
 
 
@@ -199,6 +211,8 @@ class Settings(BaseSettings):
                                         description="How far back of its cursor an incremental read starts.")
     full_reconcile_hours: float = Field(default=24.0, gt=0,
                                         description="Hours between full reads that catch permanent deletions.")
+    max_delete_share: Annotated[float, BeforeValidator(_delete_share)] = Field(
+        default=0.1, description="Share of a reference table's rows one read may drop without a second agreeing.")
     timezone: Annotated[str | None, AfterValidator(_time_zone)] = Field(
         default=None, description="Time zone of periods and the SLA clock; default: the portal's.")
     stage_map: Annotated[dict[str, str], NoDecode, BeforeValidator(_stage_map)] = Field(

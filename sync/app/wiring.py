@@ -30,13 +30,14 @@ def client_from_settings(settings: Settings, *, time_zone: str = "UTC",
                          daily_reserve=settings.daily_quota_reserve, time_zone=time_zone, sleep=sleep)
 
 
-def options_from_settings(settings: Settings, *, full: bool = False,
-                          streams: Iterable[str] | None = None) -> SyncOptions:
+def options_from_settings(settings: Settings, *, full: bool = False, streams: Iterable[str] | None = None,
+                          accept_deletions: bool = False) -> SyncOptions:
     chosen = tuple(streams) if streams else settings.streams
     return SyncOptions(streams=chosen, full=full, search_lag_seconds=settings.search_lag_seconds,
                        overlap_seconds=settings.sync_overlap_seconds,
                        full_reconcile_hours=settings.full_reconcile_hours,
-                       extra_properties={"contacts": settings.contact_properties, "deals": settings.deal_properties})
+                       extra_properties={"contacts": settings.contact_properties, "deals": settings.deal_properties},
+                       max_delete_share=settings.max_delete_share, accept_deletions=accept_deletions)
 
 
 def connect(settings: Settings, mirror: Mirror, *, writes: bool,
@@ -72,11 +73,11 @@ def check_writable(mirror: Mirror, account: dict[str, Any], streams: Iterable[st
 
 
 def sync_once(settings: Settings, *, full: bool = False, streams: Iterable[str] | None = None,
-              progress: Progress | None = None) -> SyncResult:
+              progress: Progress | None = None, accept_deletions: bool = False) -> SyncResult:
     with writer_lock(settings.db), Mirror(settings.db) as mirror:
         client, account = connect(settings, mirror, writes=False)
-        return SyncJob(client, mirror, options_from_settings(settings, full=full, streams=streams), progress,
-                       account=account).run()
+        options = options_from_settings(settings, full=full, streams=streams, accept_deletions=accept_deletions)
+        return SyncJob(client, mirror, options, progress, account=account).run()
 
 
 def kpi_config(settings: Settings, mirror: Mirror) -> KpiConfig:

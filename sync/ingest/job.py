@@ -3,8 +3,10 @@
 Every page is written in one transaction together with its stream's new position (a list cursor
 during a full read, a time cursor during incremental reads), so a run killed at any moment resumes
 from its last committed page: nothing is lost, nothing doubled. A full read ends by deleting what it
-did not see (records deleted for good, such as GDPR deletions); incremental reads cost requests in
-proportion to what changed, plus the recycle bin (archived records) of each stream.
+did not see (records deleted for good, such as GDPR deletions), once the deletion guard agrees that
+the read was complete (``deletions``); incremental reads cost requests in proportion to what changed,
+plus the recycle bin (archived records) of each stream. They read up to the run's start and keep
+their cursor the search lag behind it, so the next run reads that window again.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from connector import CRMClient, read_ahead
 
 from ..errors import StopRequested
 from ..storage import Mirror, utc_now
+from .deletions import DeletionGuards
 from .history import HISTORY_BATCH, read_histories
 from .reference import REFERENCE_STREAMS, ReferenceReader
 from .streams import OBJECT_STREAMS, ObjectStream, PageContext, stream_properties, with_links, write_page
@@ -44,6 +47,8 @@ class SyncOptions:
     overlap_seconds: float = 300.0
     full_reconcile_hours: float = 24.0
     extra_properties: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    max_delete_share: float = 0.1  # of a reference table's rows, dropped without a second read agreeing
+    accept_deletions: bool = False  # apply a full read's deletions even where the guard would hold them back
 
 
 @dataclass
@@ -75,9 +80,12 @@ class SyncJob:
         unknown = set(self.options.streams) - set(known)
         if unknown:
             raise ValueError(f"unknown streams {sorted(unknown)}; streams are {', '.join(known)}")
+        self.guards = DeletionGuards(client, mirror, max_share=self.options.max_delete_share,
+                                     accept=self.options.accept_deletions)
+        self.started_ms = 0  # set by run(): incremental reads stop at the run's start
 
     def run(self) -> SyncResult:
-        db, started = self.mirror.db, time.monotonic()
+        db, started, self.started_ms = self.mirror.db, time.monotonic(), _now_ms()
         # A run still "running" was killed (kill -9, a lost machine): no other writer runs beside this one.
         db.execute("UPDATE sync_runs SET status = 'interrupted' WHERE status = 'running'")
         run_id = db.execute("INSERT INTO sync_runs (started_at, mode, status) VALUES (?, ?, 'running')",
@@ -85,7 +93,7 @@ class SyncJob:
         result = SyncResult(int(run_id or 0))
         quarantined_before = self.mirror.quarantined()
         try:
-            ReferenceReader(self.client, self.mirror, result.records, full=self.options.full,
+            ReferenceReader(self.client, self.mirror, result.records, self.guards, full=self.options.full,
                             account=self.account).read(self.options.streams)
             for name, stream in OBJECT_STREAMS.items():
                 if name in self.options.streams:
@@ -94,7 +102,10 @@ class SyncJob:
             self._finish(result, started, quarantined_before, error=f"{type(e).__name__}: {e}",
                          stopped=isinstance(e, StopRequested | KeyboardInterrupt))
             raise
-        self._finish(result, started, quarantined_before)
+        held = self.guards.error()  # every stream synced; the ones whose deletions were held back fail the run
+        self._finish(result, started, quarantined_before, error=f"{type(held).__name__}: {held}" if held else None)
+        if held:
+            raise held
         return result
 
     def _finish(self, result: SyncResult, started: float, quarantined_before: int, error: str | None = None,
@@ -117,7 +128,7 @@ class SyncJob:
 
     def _object_stream(self, stream: ObjectStream, result: SyncResult) -> None:
         state = self.mirror.state(stream.name)
-        if state["phase"] in ("new", "incremental") and (self.options.full or self._reconcile_due(state)):
+        if state["phase"] in ("new", "incremental") and (self.options.full or self._reconcile_due(stream, state)):
             state = self._start_full(stream, state)
         properties = stream_properties(stream, self.mirror.lifecycle_order(),
                                        self.options.extra_properties.get(stream.name, ()))
@@ -129,15 +140,22 @@ class SyncJob:
         if stream.history:
             read_histories(self.client, self.mirror, stream)
 
-    def _reconcile_due(self, state: dict[str, Any]) -> bool:
+    def _reconcile_due(self, stream: ObjectStream, state: dict[str, Any]) -> bool:
+        """A full read is due: a first one, the reconcile's hour, or a guard a single full read tripped (a glitch
+        that the next read clears; a second trip waits for the reconcile or a person)."""
         if state["phase"] == "new" or not state["last_full_sync"]:
+            return True
+        guard = self.mirror.deletion_guard(stream.name)
+        if guard is not None and guard.trips == 1:
             return True
         last = datetime.fromisoformat(state["last_full_sync"].replace("Z", "+00:00"))
         return datetime.now(UTC) - last >= timedelta(hours=self.options.full_reconcile_hours)
 
     def _start_full(self, stream: ObjectStream, state: dict[str, Any]) -> dict[str, Any]:
+        """A new full pass, with the CRM's live count its deletions will be checked against."""
         fields = {"phase": "full", "full_after": None, "full_pass": state["full_pass"] + 1,
-                  "full_started_ms": _now_ms() - int(self.options.search_lag_seconds * 1000), "status": "running"}
+                  "full_started_ms": _now_ms() - int(self.options.search_lag_seconds * 1000),
+                  "full_live_count": self.guards.count_at_start(stream), "status": "running"}
         self.mirror.save_state(stream.name, **fields)
         return {**state, **fields}
 
@@ -166,15 +184,24 @@ class SyncJob:
                         self.mirror.save_state(stream.name, phase=following, full_after="" if archived else None)
                 self._written(stream, stored, count, result)
             state = {**state, "phase": "full_archived", "full_after": "" if archived else None}
+        gone = self._unseen(stream, state["full_pass"])
+        unproven = self.guards.check_stream(stream, state, gone)
         with self.mirror.db.atomic():
-            result.deleted[stream.name] += self._delete_unseen(stream, state["full_pass"])
-            self.mirror.save_state(stream.name, phase="incremental", full_after=None,
-                                   cursor_ms=state["full_started_ms"], last_full_sync=utc_now(),
-                                   last_sync=utc_now(), status="ok", error=None)
+            guard = self.guards.settle(stream.name, unproven)
+            if guard is None:
+                result.deleted[stream.name] += self._delete(stream, gone)
+            # a first trip leaves last_full_sync, so the next run reads the stream whole again
+            last_full = {"last_full_sync": utc_now()} if guard is None or guard.trips > 1 else {}
+            self.mirror.save_state(stream.name, phase="incremental", full_after=None, full_live_count=None,
+                                   cursor_ms=state["full_started_ms"], last_sync=utc_now(), status="ok", error=None,
+                                   **last_full)
 
     def _incremental(self, stream: ObjectStream, state: dict[str, Any], properties: list[str], ctx: PageContext,
                      result: SyncResult) -> None:
-        until = _now_ms() - int(self.options.search_lag_seconds * 1000)
+        """Changes up to the run's start; the cursor stays the search lag behind it (never further), so a change
+        made before the run is read by it, and one the index showed late by the next run."""
+        until = self.started_ms
+        settled = until - int(self.options.search_lag_seconds * 1000)  # what search has surely indexed
         since = max(0, state["cursor_ms"] - int(self.options.overlap_seconds * 1000))
         cursor = state["cursor_ms"]
         for page in self.client.modified_pages(stream.name, since, until, properties):
@@ -186,13 +213,13 @@ class SyncJob:
             for to_type in stream.associations:
                 ids = [str(r.get("id")) for r in page.records]
                 with_links(page.records, stream.name, to_type, self.client.associations(stream.name, to_type, ids))
-            cursor = max(cursor, page.cursor_ms)
+            cursor = max(cursor, min(page.cursor_ms, settled))
             self._write(stream, page.records, ctx, result, cursor_ms=cursor)
         if not self._nothing_archived(stream):
             for page in self.client.object_pages(stream.name, properties, associations=stream.associations,
                                                  archived=True):
                 self._write(stream, page.records, ctx, result)
-        self.mirror.save_state(stream.name, cursor_ms=max(cursor, until), last_sync=utc_now(), status="ok",
+        self.mirror.save_state(stream.name, cursor_ms=max(cursor, settled), last_sync=utc_now(), status="ok",
                                error=None)
 
     def _full_read_cheaper(self, stream: ObjectStream, changed: int | None) -> bool:
@@ -237,12 +264,17 @@ class SyncJob:
         result.pages[stream.name] += pages
         self.progress(stream.name, result.pages[stream.name], result.records[stream.name])
 
-    def _delete_unseen(self, stream: ObjectStream, full_pass: int) -> int:
-        """After a complete full read: what it did not see is gone from the portal (merged records stay)."""
+    def _unseen(self, stream: ObjectStream, full_pass: int) -> list[Any]:
+        """After a complete full read: the ids it did not see (merged records stay), gone from the portal once the
+        deletion guard agrees."""
+        scope, params = stream.where()
+        return [r[0] for r in self.mirror.db.execute(
+            f"SELECT id FROM {stream.table} WHERE {scope} AND full_pass < ?{stream.survivors()}", [*params, full_pass])]
+
+    def _delete(self, stream: ObjectStream, gone: list[Any]) -> int:
+        """Delete records with their child rows, the rows that go with them and their quarantine entries."""
         db = self.mirror.db
         scope, params = stream.where()
-        gone = [r[0] for r in db.execute(
-            f"SELECT id FROM {stream.table} WHERE {scope} AND full_pass < ?{stream.survivors()}", [*params, full_pass])]
         for start in range(0, len(gone), 500):
             chunk = gone[start:start + 500]
             marks = ",".join("?" * len(chunk))

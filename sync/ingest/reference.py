@@ -1,8 +1,9 @@
 """Reference streams: the account, lifecycle stages, owners, pipelines and campaigns.
 
 They are small, so every run reads them whole and replaces their tables in one transaction, leaving
-unchanged rows as they are. The account is always read (or passed in by the caller who read it): the portal
-guard needs its id.
+unchanged rows as they are. A drop of many rows, or of all, waits for a second read asking for the
+same drop (the deletion guard, ``deletions``). The account is always read (or passed in by the caller who read
+it): the portal guard needs its id.
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ from typing import Any
 from connector import CRMClient
 
 from ..storage import Mirror
+from .deletions import DeletionGuards
 from .mapping import BadRecord, campaign_rows, owner_row, pipeline_rows, timestamp
 
 REFERENCE_STREAMS = ("account", "lifecycle_stages", "owners", "pipelines", "campaigns")
 
 
 class ReferenceReader:
-    def __init__(self, client: CRMClient, mirror: Mirror, records: Counter[str], *, full: bool = False,
-                 account: dict[str, Any] | None = None) -> None:
-        self.client, self.mirror, self.records, self.full = client, mirror, records, full
+    def __init__(self, client: CRMClient, mirror: Mirror, records: Counter[str], guards: DeletionGuards, *,
+                 full: bool = False, account: dict[str, Any] | None = None) -> None:
+        self.client, self.mirror, self.records, self.guards, self.full = client, mirror, records, guards, full
         self.account = account  # the account details already read by the caller: not read twice
 
     def read(self, streams: Iterable[str]) -> None:
@@ -65,14 +67,17 @@ class ReferenceReader:
 
     def _replace_table(self, table: str, pk: str | tuple[str, ...], rows: list[dict[str, Any]],
                        count: bool = True) -> None:
-        """A small table replaced whole, in one transaction; unchanged rows are left as they are."""
+        """A small table replaced whole, in one transaction; unchanged rows are left as they are, and rows the list
+        lacks are dropped unless the deletion guard holds the drop back."""
         db = self.mirror.db
         keys = (pk,) if isinstance(pk, str) else pk
         with db.atomic():
             existing = {tuple(r) for r in db.execute(f"SELECT {', '.join(keys)} FROM {table}").fetchall()}
-            wanted = {tuple(row[k] for k in keys) for row in rows}
-            for gone in existing - wanted:
-                db.execute(f"DELETE FROM {table} WHERE {' AND '.join(f'{k} = ?' for k in keys)}", list(gone))
+            gone = existing - {tuple(row[k] for k in keys) for row in rows}
+            if self.guards.settle(table, self.guards.check_table(table, existing, gone, len(rows))) is not None:
+                gone = set()
+            for key in gone:
+                db.execute(f"DELETE FROM {table} WHERE {' AND '.join(f'{k} = ?' for k in keys)}", list(key))
             if rows:
                 self.mirror.upsert(table, rows, keys)
         if count:

@@ -5,7 +5,7 @@ and ``sync.secrets`` only: no connector, no KPIs, no other room.
 """
 
 from .lock import worker_lock, writer_lock
-from .mirror import Mirror, iso, utc_now
+from .mirror import DeletionGuard, Mirror, iso, utc_now
 from .schema import VERSION, migrate
 
-__all__ = ["VERSION", "Mirror", "iso", "migrate", "utc_now", "worker_lock", "writer_lock"]
+__all__ = ["VERSION", "DeletionGuard", "Mirror", "iso", "migrate", "utc_now", "worker_lock", "writer_lock"]

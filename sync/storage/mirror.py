@@ -1,9 +1,10 @@
-"""The SQLite mirror: opening (WAL, migrations), the portal guard, per-stream state, quarantine."""
+"""The SQLite mirror: opening (WAL, migrations), the portal guard, per-stream state, quarantine, deletion guards."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,9 @@ from sqlite_utils import Database
 from ..errors import MirrorMissing, PortalMismatch
 from .schema import migrate
 
-STATE_FIELDS = ("phase", "cursor_ms", "full_after", "full_started_ms", "full_pass", "last_full_sync", "last_sync",
-                "status", "error")
+STATE_FIELDS = ("phase", "cursor_ms", "full_after", "full_started_ms", "full_pass", "full_live_count",
+                "last_full_sync", "last_sync", "status", "error")
+GUARD_FIELDS = ("stream", "would_delete", "seen", "expected", "keys_digest", "tripped_at", "trips", "message")
 
 
 def iso(moment: datetime) -> str:
@@ -25,6 +27,25 @@ def iso(moment: datetime) -> str:
 
 def utc_now() -> str:
     return iso(datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class DeletionGuard:
+    """Deletions a full read held back because it could not prove them (README, "The mirror").
+
+    While one is tripped, the mirror may lack deletions the CRM made, or keep records a glitch hid: nothing
+    derived from it should be pushed. A later full read that proves its deletions, or
+    ``smarketing sync --full --accept-deletions``, clears it.
+    """
+
+    stream: str  # an object stream, or a reference table (the pipelines stream has pipelines and pipeline_stages)
+    would_delete: int  # mirrored records the read did not see
+    seen: int  # live records the read stored (a reference table: the rows the CRM listed)
+    expected: int  # what it had to see: the CRM's live count (a reference table: the rows mirrored)
+    keys_digest: str  # sha256 of the keys that would go
+    tripped_at: str  # when a full read last tripped it (UTC ISO-8601)
+    trips: int  # full reads in a row that tripped it
+    message: str  # the stream's clause of the run's error line
 
 
 class Mirror:
@@ -100,8 +121,8 @@ class Mirror:
         row = self.db.execute(f"SELECT {', '.join(STATE_FIELDS)} FROM sync_state WHERE stream = ?",
                               [stream]).fetchone()
         if row is None:
-            return {"phase": "new", "cursor_ms": None, "full_after": None, "full_started_ms": None,
-                    "full_pass": 0, "last_full_sync": None, "last_sync": None, "status": None, "error": None}
+            return {"phase": "new", "cursor_ms": None, "full_after": None, "full_started_ms": None, "full_pass": 0,
+                    "full_live_count": None, "last_full_sync": None, "last_sync": None, "status": None, "error": None}
         return dict(zip(STATE_FIELDS, row, strict=True))
 
     def save_state(self, stream: str, **fields: Any) -> None:
@@ -133,3 +154,30 @@ class Mirror:
 
     def quarantined(self) -> int:
         return self.db.execute("SELECT count(*) FROM quarantine").fetchone()[0]
+
+    # -- deletion guards -------------------------------------------------------------------------
+
+    def deletion_guards(self) -> list[DeletionGuard]:
+        """Every tripped deletion guard, by stream; empty when every full read proved its deletions."""
+        rows = self.db.execute(f"SELECT {', '.join(GUARD_FIELDS)} FROM deletion_guards ORDER BY stream").fetchall()
+        return [DeletionGuard(*row) for row in rows]
+
+    def deletion_guard(self, stream: str) -> DeletionGuard | None:
+        """The stream's tripped guard, if any."""
+        row = self.db.execute(f"SELECT {', '.join(GUARD_FIELDS)} FROM deletion_guards WHERE stream = ?",
+                              [stream]).fetchone()
+        return DeletionGuard(*row) if row else None
+
+    def trip_deletion_guard(self, stream: str, *, would_delete: int, seen: int, expected: int, keys_digest: str,
+                            message: str, at: str | None = None) -> DeletionGuard:
+        """Record (or renew, one trip more) the guard of a full read that held its deletions back."""
+        previous = self.deletion_guard(stream)
+        guard = DeletionGuard(stream, would_delete, seen, expected, keys_digest, at or utc_now(),
+                              previous.trips + 1 if previous else 1, message)
+        self.upsert("deletion_guards", [dict(zip(GUARD_FIELDS, (getattr(guard, f) for f in GUARD_FIELDS),
+                                                 strict=True))], ("stream",))
+        return guard
+
+    def clear_deletion_guard(self, stream: str) -> None:
+        """A full read of the stream proved its deletions (or a person accepted them)."""
+        self.db.execute("DELETE FROM deletion_guards WHERE stream = ?", [stream])

@@ -359,8 +359,26 @@ def _writeback_properties(db: Database) -> None:
         PRIMARY KEY (object_type, name))""")
 
 
+def _deletion_guards(db: Database) -> None:
+    """The deletion guard: deletions a full read held back, and the CRM's live count a full read started with.
+
+    ``full_live_count`` is kept with the rest of a full read's state, so a read resumed by another process
+    still compares what it stored with the count taken when it began.
+    """
+    db.execute("""CREATE TABLE deletion_guards (
+        stream TEXT PRIMARY KEY,          -- an object stream, or a reference table (pipeline_stages apart)
+        would_delete INTEGER NOT NULL,    -- mirrored records the read did not see
+        seen INTEGER NOT NULL,            -- live records the read stored (reference tables: listed)
+        expected INTEGER NOT NULL,        -- what it had to see: the CRM's count (reference tables: rows mirrored)
+        keys_digest TEXT NOT NULL,        -- sha256 of the keys that would go; an equal second drop agrees
+        tripped_at TEXT NOT NULL,
+        trips INTEGER NOT NULL,           -- full reads in a row that tripped it
+        message TEXT NOT NULL)""")
+    db.execute("ALTER TABLE sync_state ADD COLUMN full_live_count INTEGER")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_initial, _history_pending, _writeback_outbox, _funnel,
-                                                _writeback_properties]
+                                                _writeback_properties, _deletion_guards]
 VERSION = len(MIGRATIONS)
 
 

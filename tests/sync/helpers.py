@@ -22,6 +22,13 @@ def run_sync(api: Any, mirror: Mirror, **options: Any) -> SyncResult:
     return SyncJob(fast_client(api), mirror, SyncOptions(**{**NO_LAG, **options})).run()
 
 
+def delete_for_good(api: Any, object_type: str, record_id: str) -> None:
+    """A GDPR deletion: the record leaves the portal without passing the recycle bin. The sandbox has no API for
+    it, so it is removed from the store, and the search cache forgets it as a write through the API would make it."""
+    api.server.app.portal.stores[object_type].remove(record_id)
+    api.server.app.search_cache.clear()
+
+
 def _ts(value: str | None) -> str | None:
     if not value:
         return None

@@ -97,6 +97,23 @@ def test_quarantine_keeps_one_row_per_record_with_the_latest_reason(tmp_path):
         assert mirror.quarantined() == 1
 
 
+def test_a_tripped_deletion_guard_is_kept_renewed_and_cleared(tmp_path):
+    with Mirror(tmp_path / "m.db") as mirror:
+        assert mirror.deletion_guards() == [] and mirror.deletion_guard("contacts") is None
+        first = mirror.trip_deletion_guard("contacts", would_delete=60, seen=0, expected=60, keys_digest="d1",
+                                           message="contacts: 60 records would go", at="2026-03-05T14:02:11.000Z")
+        assert (first.trips, first.tripped_at, first.would_delete) == (1, "2026-03-05T14:02:11.000Z", 60)
+        mirror.trip_deletion_guard("owners", would_delete=3, seen=0, expected=3, keys_digest="d2", message="owners")
+    with Mirror(tmp_path / "m.db") as mirror:  # kept in the file
+        again = mirror.trip_deletion_guard("contacts", would_delete=59, seen=1, expected=60, keys_digest="d3",
+                                           message="contacts: 59 records would go")
+        assert (again.trips, again.would_delete, again.keys_digest) == (2, 59, "d3")
+        assert [g.stream for g in mirror.deletion_guards()] == ["contacts", "owners"]
+        assert mirror.deletion_guard("contacts") == again
+        mirror.clear_deletion_guard("contacts")
+        assert [g.stream for g in mirror.deletion_guards()] == ["owners"]
+
+
 def test_one_writer_at_a_time(tmp_path):
     path = tmp_path / "m.db"
     with writer_lock(path):

@@ -14,7 +14,7 @@ from sync.ingest.mapping import linked_ids, object_id, timestamp
 from sync.ingest.streams import Child, ObjectStream
 from sync.storage import Mirror
 from tests.conftest import T0, mini_portal_data
-from tests.sync.helpers import run_sync
+from tests.sync.helpers import delete_for_good, run_sync
 
 
 def note_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def test_a_stream_added_as_one_entry_and_its_mapping_syncs_full_incremental_and_
             == [(701, 0), (702, 1), (703, 0)]
 
         # a full read: a note deleted for good goes with its child rows; the call of the same id stays
-        api.server.app.portal.stores["notes"].remove("703")
+        delete_for_good(api, "notes", "703")
         run_sync(api, mirror, streams=streams, full=True)
         assert db.execute("SELECT id FROM engagements WHERE type = 'note' ORDER BY id").fetchall() == [(701,), (702,)]
         assert db.execute("SELECT engagement_id FROM engagement_contacts WHERE type = 'note' ORDER BY 1").fetchall() \
