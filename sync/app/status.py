@@ -23,6 +23,11 @@ def report(mirror: Mirror, dead_examples: int = 5) -> str:
         until = finished or ("(killed before it finished)" if status == "interrupted" else "(running)")
         lines.append(f"  {started} to {until}  {mode:<11} {status:<11} "
                      f"{requests or 0} requests, {quarantined or 0} quarantined" + (f"  {error}" if error else ""))
+    guards = mirror.deletion_guards()
+    lines += ["", "deletion guards: " + (f"{len(guards)} tripped, nothing is pushed until they clear" if guards
+                                          else "none tripped")]
+    lines += [f"  {g.message} (since {g.tripped_at}, {g.trips} full read{'s' * (g.trips > 1)} in a row)"
+              for g in guards]
     quarantine = db.execute("SELECT count(*) FROM quarantine").fetchone()[0]
     outbox = dict(db.execute("SELECT state, count(*) FROM writeback_outbox GROUP BY state").fetchall())
     backlog = db.execute("SELECT count(*) FROM writeback_outbox WHERE state = 'pending' "

@@ -13,7 +13,7 @@ from typing import Any
 from connector import HubSpotClient, RetryPolicy
 from kpi import KpiConfig, WorkingHours
 
-from ..errors import MirrorIncomplete, PortalMismatch
+from ..errors import DeletionsUnproven, MirrorIncomplete, PortalMismatch
 from ..ingest import OBJECT_STREAMS, Progress, SyncJob, SyncOptions, SyncResult
 from ..storage import Mirror, writer_lock
 from .settings import Settings, require_token
@@ -70,6 +70,10 @@ def check_writable(mirror: Mirror, account: dict[str, Any], streams: Iterable[st
     unread = [name for name in OBJECT_STREAMS if name in enabled and not mirror.state(name)["last_full_sync"]]
     if unread:
         raise MirrorIncomplete(f"{mirror.path} has not completed a full read of {', '.join(unread)}: nothing written")
+    guards = mirror.deletion_guards()
+    if guards:  # the mirror may keep records a glitch hid, or lack deletions the CRM made
+        raise DeletionsUnproven("nothing written while deletions are held back: "
+                                + "; ".join(f"{g.stream}: {g.would_delete} would go" for g in guards))
 
 
 def sync_once(settings: Settings, *, full: bool = False, streams: Iterable[str] | None = None,

@@ -175,3 +175,34 @@ def test_records_really_deleted_in_the_portal_go_at_an_agreeing_full_read(portal
 
 def api_archive(api: Any, object_type: str, record_id: str) -> bool:
     return api("DELETE", f"/crm/v3/objects/{object_type}/{record_id}").status_code == 204
+
+
+def test_while_a_guard_is_tripped_nothing_is_pushed_and_status_says_why(portal_api, proxy, tmp_path, monkeypatch):
+    from sync.app.settings import load_settings
+    from sync.app.worker import Worker
+
+    db = tmp_path / "m.db"
+    assert sync(proxy, db).returncode == 0
+    proxy.rules.append(empty_list("contacts"))
+    assert sync(proxy, db, "--full").returncode == 1
+    portal_api("POST", "/_sandbox/stats/reset")
+
+    push = subprocess.run([sys.executable, "-m", "sync", "push"], cwd=tmp_path, env=worker_env(proxy.url, db),
+                          text=True, capture_output=True, timeout=300)
+    assert push.returncode == 1
+    assert one_line(push).startswith("Error: nothing written while deletions are held back: contacts: ")
+    status = subprocess.run([sys.executable, "-m", "sync", "status"], cwd=tmp_path, env=worker_env(proxy.url, db),
+                            text=True, capture_output=True, timeout=60)
+    assert "deletion guards: 1 tripped, nothing is pushed until they clear" in status.stdout
+    assert "\n  contacts: " in status.stdout and "would go" in status.stdout
+
+    for name, value in worker_env(proxy.url, db).items():
+        if name.startswith("SMARKETING_"):
+            monkeypatch.setenv(name, value)
+    reasons: list[str | None] = []
+    assert Worker(load_settings(), on_cycle=lambda summary, error: reasons.append(error)).cycle() is None
+    assert reasons and reasons[0] is not None and "DeletionsUnproven" in reasons[0]
+    writes = {route: n for route, n in portal_api.stats()["requests_by_route"].items()
+              if route.startswith(("POST", "PATCH", "PUT", "DELETE")) and "search" not in route
+              and "batch/read" not in route}
+    assert writes == {}
