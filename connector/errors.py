@@ -14,12 +14,17 @@
 
 Retriable are TransportError, RateLimited (but not DailyLimitReached) and ServerError; the others
 say that sending the same request again cannot help.
+
+An answer can echo the request's Authorization header back (some CRMs and gateways do, in an error's
+message or context): :func:`scrub` takes the client's token and any ``Bearer ...`` credential out of a
+body before an error is built from it.
 """
 
 from __future__ import annotations
 
 import errno
 import http.client
+import re
 import socket
 import ssl
 from collections.abc import Sequence
@@ -97,10 +102,28 @@ class ServerError(CRMError):
 
 
 RETRIABLE_STATUSES = frozenset({423, 429, 477, 500, 502, 503, 504, 524})
+REDACTED = "[secure]"
+MIN_SECRET = 8  # no credential is shorter; replacing a shorter "token" everywhere would garble every message
+_BEARER = re.compile(r"\b(Bearer\s+)(?!\[secure\])[^\s\"',;]+", re.IGNORECASE)
 
 
-def error_for(status: int, body: Any, headers: Any, endpoint: str) -> CRMError:
-    """The one place an HTTP error answer is sorted into an error class."""
+def scrub(value: Any, secrets: Sequence[str] = ()) -> Any:
+    """``value`` with each of ``secrets`` and any ``Bearer ...`` credential replaced by ``[secure]``: a text, or
+    a JSON answer walked through (keys included)."""
+    if isinstance(value, str):
+        for secret in sorted((s for s in secrets if len(s) >= MIN_SECRET), key=len, reverse=True):
+            value = value.replace(secret, REDACTED)
+        return _BEARER.sub(r"\1" + REDACTED, value)
+    if isinstance(value, dict):
+        return {scrub(k, secrets): scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, secrets) for v in value]
+    return value
+
+
+def error_for(status: int, body: Any, headers: Any, endpoint: str, secrets: Sequence[str] = ()) -> CRMError:
+    """The one place an HTTP error answer is sorted into an error class; ``secrets`` (the token) never reach it."""
+    body = scrub(body, secrets)
     info = body if isinstance(body, dict) else {}
     message = str(info.get("message") or (body if isinstance(body, str) else "")).strip()[:500] or "no message"
     retry_after = _seconds(headers.get("Retry-After")) if headers is not None else None

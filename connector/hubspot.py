@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from . import hubspot_search, hubspot_writes
-from .errors import CRMError, TransportError, error_for, transport_cause
+from .errors import CRMError, TransportError, error_for, scrub, transport_cause
 from .limits import BATCH_LIMIT, HISTORY_BATCH_LIMIT, HISTORY_PAGE_LIMIT, PAGE_LIMIT, chunks
 from .pacing import Pacer
 from .paths import Paths
@@ -80,6 +80,7 @@ class HubSpotClient:
         self._sleep = sleep
         self._session = session or requests.Session()
         self._transport = threading.Lock()  # one request at a time, also with a page read ahead in a thread
+        self._secrets = (token,)  # taken out of any answer an error or a failed input is built from
         self._session.headers.update({"Authorization": f"Bearer {token}", "User-Agent": _user_agent(),
                                       "Accept": "application/json"})
 
@@ -112,11 +113,13 @@ class HubSpotClient:
         try:
             body = response.json() if response.content else None
         except ValueError:
-            body = response.text[:500]
+            body = scrub(response.text, self._secrets)[:500]  # scrubbed before the cut, which could halve a token
             if response.status_code < 400:
                 raise CRMError("the answer was not JSON", status=response.status_code, endpoint=endpoint) from None
         if response.status_code >= 400:
-            raise error_for(response.status_code, body, response.headers, endpoint)
+            raise error_for(response.status_code, body, response.headers, endpoint, self._secrets)
+        if isinstance(body, dict) and body.get("errors"):  # a batch's per-input errors (207): failed outcomes
+            body = scrub(body, self._secrets)
         return ApiResponse(response.status_code, body, response.headers)
 
     def get(self, path: str, endpoint: str, params: dict[str, Any] | None = None) -> Any:

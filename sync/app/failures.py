@@ -24,7 +24,13 @@ TOKEN = "SMARKETING_HUBSPOT_TOKEN"
 
 
 def explain(error: BaseException, *, command: str = "", debug: bool = False) -> tuple[int, list[str]]:
-    """(exit status, lines to print on stderr) for an error that ended a command."""
+    """(exit status, lines to print on stderr) for an error that ended a command; no line carries a secret, even
+    where the CRM's answer echoed the token."""
+    code, lines = _explained(error, command, debug)
+    return code, [redact(line) for line in lines]
+
+
+def _explained(error: BaseException, command: str, debug: bool) -> tuple[int, list[str]]:
     if isinstance(error, SettingsError):
         return 2, error.lines
     if isinstance(error, MissingScopes):

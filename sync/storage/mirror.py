@@ -11,6 +11,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..errors import MirrorMissing, PortalMismatch
+from ..secrets import redact
 from .schema import migrate
 
 STATE_FIELDS = ("phase", "cursor_ms", "full_after", "full_started_ms", "full_pass", "last_full_sync", "last_sync",
@@ -116,12 +117,13 @@ class Mirror:
         raw_id = record.get("id") if isinstance(record, dict) else None
         record_id = "" if raw_id is None else str(raw_id)[:200]
         now = utc_now()
-        payload = json.dumps(record, ensure_ascii=True, default=str)  # ASCII escapes keep even broken Unicode
+        # ASCII escapes keep even broken Unicode; a token the CRM echoed into a record is not kept
+        payload = redact(json.dumps(record, ensure_ascii=True, default=str))
         self.db.execute(
             "INSERT INTO quarantine (stream, record_id, reason, payload, first_seen, last_seen) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (stream, record_id) DO UPDATE SET "
             "reason = excluded.reason, payload = excluded.payload, last_seen = excluded.last_seen",
-            [stream, record_id, reason, payload, now, now])
+            [stream, record_id, redact(reason), payload, now, now])
 
     def release(self, stream: str, record_ids: Iterable[Any]) -> None:
         """Records stored fine now leave quarantine."""

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from connector import AuthError, CRMClient, WriteOutcome
 from kpi import CONTACT_FIELDS, DEAL_FIELDS, KpiConfig, iso, writeback_values
 
+from ..secrets import redact
 from ..storage import Mirror, utc_now
 from . import dashboards
 from .properties import definitions
@@ -125,7 +126,7 @@ class Pusher:
             except AuthError as e:  # custom objects need Enterprise: HubSpot answers 403
                 reason = f"the CRM refused the {dashboards.OBJECT_NAME} custom object ({e})"
                 log.warning("dashboard records are off: %s; contact and deal properties still flow", reason)
-                self.mirror.set_meta(dashboards=f"off: {reason}")
+                self.mirror.set_meta(dashboards=redact(f"off: {reason}"))
                 self.dashboards = False
             else:
                 self.mirror.set_meta(dashboards="on", dashboard_object=created.get("objectTypeId"))
@@ -203,6 +204,6 @@ class Pusher:
         retry_at = iso(self.now + timedelta(minutes=2 ** attempts))
         db.execute(f"UPDATE writeback_outbox SET attempts = ?, state = ?, last_error = ?, next_attempt_at = ?, "
                    f"updated_at = ? WHERE object_type = ? AND object_id = ? AND property IN ({marks})",
-                   [attempts, "dead" if dead else "pending", f"{outcome.category}: {outcome.message}",
+                   [attempts, "dead" if dead else "pending", redact(f"{outcome.category}: {outcome.message}"),
                     None if dead else retry_at, now, *keys, *props])
 
