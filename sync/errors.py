@@ -6,7 +6,12 @@
      │    ├── MirrorMissing      SMARKETING_DB does not exist yet
      │    ├── MirrorBusy         another process is writing it
      │    ├── MirrorTooNew       it was written by a newer worker
-     │    └── PortalMismatch     it mirrors another portal than the token's
+     │    ├── PortalMismatch     it mirrors another portal than the token's
+     │    ├── BadMirrorPath      SMARKETING_DB cannot hold a mirror: no such directory, a directory, another
+     │    │                      program's file (a setting to fix: exit 2; the file is left as it is)
+     │    ├── MirrorUnwritable   the mirror or its directory may not be written (read-only, permissions)
+     │    ├── MirrorDamaged      a mirror cut short or corrupt (left as it is)
+     │    └── DiskFull           the disk holding the mirror is full
      ├── PortInUse               the address a server should listen on is taken or refused
      └── StopRequested           a stop was asked for; raised between two commits, not a failure
 
@@ -56,6 +61,22 @@ class MirrorTooNew(MirrorError):
 
 class PortalMismatch(MirrorError):
     pass
+
+
+class BadMirrorPath(MirrorError):
+    """SMARKETING_DB points where no mirror can be; nothing there was created or changed."""
+
+
+class MirrorUnwritable(MirrorError):
+    pass
+
+
+class MirrorDamaged(MirrorError):
+    hint = "restore it from a backup, or move it away and run smarketing sync to build a new one"
+
+
+class DiskFull(MirrorError):
+    hint = "free some space and run again: what was committed is kept, and the next sync goes on from there"
 
 
 class PortInUse(SmarketingError):

@@ -13,12 +13,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import MirrorBusy
+from .opening import check_location, unwritable
 
 
 @contextmanager
 def writer_lock(db_path: str | Path) -> Iterator[None]:
     lock_path = Path(f"{db_path}.lock")
-    with open(lock_path, "a+") as handle:
+    check_location(Path(db_path))  # a path where no mirror can be gets no lock file beside it either
+    try:
+        handle = open(lock_path, "a+")
+    except OSError as e:
+        raise unwritable(Path(db_path), e) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
