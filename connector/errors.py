@@ -3,6 +3,8 @@
     CRMError                 any failure talking to the CRM
      ├── TransportError      no answer: DNS lookup failed, connection refused or dropped, timeout, TLS;
      │                       ``cause`` says which, naming only the host and port
+     ├── MalformedAnswer     a 2xx answer that is not JSON, or not in HubSpot's shape (a list where an object
+     │                       belongs, results that are not a list of objects): nothing of it is used
      ├── BadRequest          400 (and other 4xx not below)
      ├── AuthError           401: token missing, wrong or expired
      │    └── MissingScopes  403 with category MISSING_SCOPES: names the scopes the token lacks
@@ -63,6 +65,10 @@ class TransportError(CRMError):
         self.cause: str = cause or message
 
 
+class MalformedAnswer(CRMError):
+    pass
+
+
 class BadRequest(CRMError):
     pass
 
@@ -119,6 +125,37 @@ def scrub(value: Any, secrets: Sequence[str] = ()) -> Any:
     if isinstance(value, list):
         return [scrub(v, secrets) for v in value]
     return value
+
+
+def shaped(body: Any, endpoint: str, lists: Sequence[str] = ("results",),
+           objects: Sequence[str] = ()) -> dict[str, Any]:
+    """``body`` when it is an object whose ``lists`` (where present) are lists of objects and whose ``objects`` (where
+    present) are objects; otherwise :class:`MalformedAnswer`, naming the first thing out of shape."""
+    problem = _shape_problem(body, lists, objects)
+    if problem:
+        raise MalformedAnswer(f"the CRM's answer is not in HubSpot's shape: {problem}", endpoint=endpoint)
+    return body
+
+
+def _shape_problem(body: Any, lists: Sequence[str], objects: Sequence[str]) -> str | None:
+    if not isinstance(body, dict):
+        return f"the answer is {_kind(body)}, not an object"
+    for key in lists:
+        items = body.get(key)
+        if items is not None and not isinstance(items, list):
+            return f'"{key}" is {_kind(items)}, not a list'
+        for n, item in enumerate(items or []):
+            if not isinstance(item, dict):
+                return f"{key}[{n}] is {_kind(item)}, not an object"
+    for key in objects:
+        if body.get(key) is not None and not isinstance(body[key], dict):
+            return f'"{key}" is {_kind(body[key])}, not an object'
+    return None
+
+
+def _kind(value: Any) -> str:
+    kinds = {dict: "an object", list: "a list", str: "a string", bool: "true or false", type(None): "null"}
+    return kinds.get(type(value), "a number" if isinstance(value, int | float) else type(value).__name__)
 
 
 def error_for(status: int, body: Any, headers: Any, endpoint: str, secrets: Sequence[str] = ()) -> CRMError:

@@ -171,3 +171,22 @@ def echo_token_in_a_record(proxy: LoopbackProxy, object_type: str) -> Rule:
                                 "createdAt": token, "updatedAt": token, "archived": False})
         return Reply(200, body)
     return rule
+
+
+def answer(method: str, path_end: str, body: Any, status: int = 200) -> Rule:
+    """A rule: every ``method`` request whose path ends with ``path_end`` gets ``body`` (JSON) as its answer."""
+    def rule(request: Request) -> Reply | None:
+        return Reply(status, body) if request.method == method and request.path.endswith(path_end) else None
+    return rule
+
+
+def rewrite(proxy: LoopbackProxy, method: str, path_end: str, change: Callable[[Any], None]) -> Rule:
+    """A rule: the sandbox's own answer to matching requests, with ``change`` applied to its JSON (in place)."""
+    def rule(request: Request) -> Reply | None:
+        if request.method != method or not request.path.endswith(path_end):
+            return None
+        reply = proxy.forward(request)
+        body = json.loads(reply.body)
+        change(body)
+        return Reply(reply.status, body)
+    return rule

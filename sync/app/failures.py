@@ -16,13 +16,14 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from connector import AuthError, CRMError, MissingScopes, TransportError
+from connector import AuthError, CRMError, MalformedAnswer, MissingScopes, TransportError
 
 from ..errors import BadMirrorPath, SettingsError, SmarketingError
 from ..secrets import redact
 
 TOKEN = "SMARKETING_HUBSPOT_TOKEN"
 DB = "SMARKETING_DB"
+BASE_URL = "SMARKETING_HUBSPOT_BASE_URL"
 
 
 def explain(error: BaseException, *, command: str = "", debug: bool = False) -> tuple[int, list[str]]:
@@ -41,6 +42,9 @@ def _explained(error: BaseException, command: str, debug: bool) -> tuple[int, li
         return 2, [f"{TOKEN}: the CRM refused the token ({error})"]
     if isinstance(error, TransportError):
         return 1, [f"Error: cannot reach the CRM: {error}; check SMARKETING_HUBSPOT_BASE_URL and the network"]
+    if isinstance(error, MalformedAnswer):
+        return 1, [f"Error: {error}; nothing of it was stored: if it lasts, check {BASE_URL} and any proxy "
+                   "between the worker and the CRM"]
     if isinstance(error, BadMirrorPath):  # a setting to fix, named like the other bad settings
         return 2, [f"{DB}: {error}" + (f"; {error.hint}" if error.hint else "")]
     if isinstance(error, SmarketingError):
