@@ -10,6 +10,7 @@ from .errors import (
     Conflict,
     CRMError,
     DailyLimitReached,
+    MalformedAnswer,
     MissingScopes,
     NotFound,
     RateLimited,
@@ -25,6 +26,6 @@ from .retrying import RetryPolicy
 from .stats import ClientStats
 
 __all__ = ["DEFAULT_BASE_URL", "ApiResponse", "AuthError", "BadRequest", "BatchRead", "ClientStats", "Conflict",
-           "CRMClient", "CRMError", "DailyLimitReached", "EnsureReport", "HubSpotClient", "MissingScopes", "NotFound",
-           "Page", "Paths", "RateLimited", "RetryPolicy", "SearchPage", "ServerError", "TransportError",
-           "WriteOutcome", "read_ahead", "valid_api_version"]
+           "CRMClient", "CRMError", "DailyLimitReached", "EnsureReport", "HubSpotClient", "MalformedAnswer",
+           "MissingScopes", "NotFound", "Page", "Paths", "RateLimited", "RetryPolicy", "SearchPage", "ServerError",
+           "TransportError", "WriteOutcome", "read_ahead", "valid_api_version"]

@@ -3,6 +3,8 @@
     CRMError                 any failure talking to the CRM
      ├── TransportError      no answer: DNS lookup failed, connection refused or dropped, timeout, TLS;
      │                       ``cause`` says which, naming only the host and port
+     ├── MalformedAnswer     a 2xx answer that is not JSON, or not in HubSpot's shape (a list where an object
+     │                       belongs, results that are not a list of objects): nothing of it is used
      ├── BadRequest          400 (and other 4xx not below)
      ├── AuthError           401: token missing, wrong or expired
      │    └── MissingScopes  403 with category MISSING_SCOPES: names the scopes the token lacks
@@ -14,12 +16,17 @@
 
 Retriable are TransportError, RateLimited (but not DailyLimitReached) and ServerError; the others
 say that sending the same request again cannot help.
+
+An answer can echo the request's Authorization header back (some CRMs and gateways do, in an error's
+message or context): :func:`scrub` takes the client's token and any ``Bearer ...`` credential out of a
+body before an error is built from it.
 """
 
 from __future__ import annotations
 
 import errno
 import http.client
+import re
 import socket
 import ssl
 from collections.abc import Sequence
@@ -56,6 +63,10 @@ class TransportError(CRMError):
     def __init__(self, message: str, *, cause: str | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.cause: str = cause or message
+
+
+class MalformedAnswer(CRMError):
+    pass
 
 
 class BadRequest(CRMError):
@@ -97,10 +108,59 @@ class ServerError(CRMError):
 
 
 RETRIABLE_STATUSES = frozenset({423, 429, 477, 500, 502, 503, 504, 524})
+REDACTED = "[secure]"
+MIN_SECRET = 8  # no credential is shorter; replacing a shorter "token" everywhere would garble every message
+_BEARER = re.compile(r"\b(Bearer\s+)(?!\[secure\])[^\s\"',;]+", re.IGNORECASE)
 
 
-def error_for(status: int, body: Any, headers: Any, endpoint: str) -> CRMError:
-    """The one place an HTTP error answer is sorted into an error class."""
+def scrub(value: Any, secrets: Sequence[str] = ()) -> Any:
+    """``value`` with each of ``secrets`` and any ``Bearer ...`` credential replaced by ``[secure]``: a text, or
+    a JSON answer walked through (keys included)."""
+    if isinstance(value, str):
+        for secret in sorted((s for s in secrets if len(s) >= MIN_SECRET), key=len, reverse=True):
+            value = value.replace(secret, REDACTED)
+        return _BEARER.sub(r"\1" + REDACTED, value)
+    if isinstance(value, dict):
+        return {scrub(k, secrets): scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, secrets) for v in value]
+    return value
+
+
+def shaped(body: Any, endpoint: str, lists: Sequence[str] = ("results",),
+           objects: Sequence[str] = ()) -> dict[str, Any]:
+    """``body`` when it is an object whose ``lists`` (where present) are lists of objects and whose ``objects`` (where
+    present) are objects; otherwise :class:`MalformedAnswer`, naming the first thing out of shape."""
+    problem = _shape_problem(body, lists, objects)
+    if problem:
+        raise MalformedAnswer(f"the CRM's answer is not in HubSpot's shape: {problem}", endpoint=endpoint)
+    return body
+
+
+def _shape_problem(body: Any, lists: Sequence[str], objects: Sequence[str]) -> str | None:
+    if not isinstance(body, dict):
+        return f"the answer is {_kind(body)}, not an object"
+    for key in lists:
+        items = body.get(key)
+        if items is not None and not isinstance(items, list):
+            return f'"{key}" is {_kind(items)}, not a list'
+        for n, item in enumerate(items or []):
+            if not isinstance(item, dict):
+                return f"{key}[{n}] is {_kind(item)}, not an object"
+    for key in objects:
+        if body.get(key) is not None and not isinstance(body[key], dict):
+            return f'"{key}" is {_kind(body[key])}, not an object'
+    return None
+
+
+def _kind(value: Any) -> str:
+    kinds = {dict: "an object", list: "a list", str: "a string", bool: "true or false", type(None): "null"}
+    return kinds.get(type(value), "a number" if isinstance(value, int | float) else type(value).__name__)
+
+
+def error_for(status: int, body: Any, headers: Any, endpoint: str, secrets: Sequence[str] = ()) -> CRMError:
+    """The one place an HTTP error answer is sorted into an error class; ``secrets`` (the token) never reach it."""
+    body = scrub(body, secrets)
     info = body if isinstance(body, dict) else {}
     message = str(info.get("message") or (body if isinstance(body, str) else "")).strip()[:500] or "no message"
     retry_after = _seconds(headers.get("Retry-After")) if headers is not None else None

@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from . import hubspot_search, hubspot_writes
-from .errors import CRMError, TransportError, error_for, transport_cause
+from .errors import CRMError, MalformedAnswer, TransportError, error_for, scrub, shaped, transport_cause
 from .limits import BATCH_LIMIT, HISTORY_BATCH_LIMIT, HISTORY_PAGE_LIMIT, PAGE_LIMIT, chunks
 from .pacing import Pacer
 from .paths import Paths
@@ -55,6 +55,16 @@ class BatchRead:
     missing: list[str] = field(default_factory=list)
 
 
+def _next_after(body: dict[str, Any], endpoint: str) -> str | None:
+    """The cursor of a list's next page (``paging.next.after``), None after the last page."""
+    paging = shaped(body.get("paging") or {}, endpoint, lists=(), objects=("next",))
+    after = (paging.get("next") or {}).get("after")
+    if after is None or (isinstance(after, str | int) and not isinstance(after, bool)):
+        return None if after is None else str(after)
+    raise MalformedAnswer(f"the CRM's answer is not in HubSpot's shape: the paging cursor is {after!r}",
+                          endpoint=endpoint)
+
+
 class HubSpotClient:
     """A HubSpot CRM client.
 
@@ -80,6 +90,7 @@ class HubSpotClient:
         self._sleep = sleep
         self._session = session or requests.Session()
         self._transport = threading.Lock()  # one request at a time, also with a page read ahead in a thread
+        self._secrets = (token,)  # taken out of any answer an error or a failed input is built from
         self._session.headers.update({"Authorization": f"Bearer {token}", "User-Agent": _user_agent(),
                                       "Accept": "application/json"})
 
@@ -112,11 +123,14 @@ class HubSpotClient:
         try:
             body = response.json() if response.content else None
         except ValueError:
-            body = response.text[:500]
+            body = scrub(response.text, self._secrets)[:500]  # scrubbed before the cut, which could halve a token
             if response.status_code < 400:
-                raise CRMError("the answer was not JSON", status=response.status_code, endpoint=endpoint) from None
+                raise MalformedAnswer("the answer was not JSON", status=response.status_code,
+                                      endpoint=endpoint) from None
         if response.status_code >= 400:
-            raise error_for(response.status_code, body, response.headers, endpoint)
+            raise error_for(response.status_code, body, response.headers, endpoint, self._secrets)
+        if isinstance(body, dict) and body.get("errors"):  # a batch's per-input errors (207): failed outcomes
+            body = scrub(body, self._secrets)
         return ApiResponse(response.status_code, body, response.headers)
 
     def get(self, path: str, endpoint: str, params: dict[str, Any] | None = None) -> Any:
@@ -132,9 +146,9 @@ class HubSpotClient:
         while True:
             if after is not None:
                 params["after"] = after
-            body = self.get(path, endpoint, params)
-            after = ((body.get("paging") or {}).get("next") or {}).get("after")
-            yield Page(body.get("results", []), after)
+            body = shaped(self.get(path, endpoint, params), endpoint, objects=("paging",))
+            after = _next_after(body, endpoint)
+            yield Page(body.get("results") or [], after)
             if after is None:
                 return
             if after in seen:
@@ -166,8 +180,8 @@ class HubSpotClient:
 
     def search(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
         """One search request (search has its own per-second budget)."""
-        return self.call("POST", self.paths.search(object_type), endpoint="objects.search", json=body,
-                         search=True).body
+        return shaped(self.call("POST", self.paths.search(object_type), endpoint="objects.search", json=body,
+                                search=True).body, "objects.search")
 
     def live_count(self, object_type: str) -> int:
         """How many live records of the type there are: one search request, for its ``total``."""
@@ -186,8 +200,8 @@ class HubSpotClient:
                                     "propertiesWithHistory": history}
             if id_property:
                 body["idProperty"] = id_property
-            answer = self.call("POST", self.paths.batch(object_type, "read"), endpoint="objects.batch_read",
-                               json=body).body
+            answer = shaped(self.call("POST", self.paths.batch(object_type, "read"), endpoint="objects.batch_read",
+                                      json=body).body, "objects.batch_read", ("results", "errors"))
             result.records += answer.get("results", [])
             result.missing += [i for e in answer.get("errors", []) for i in (e.get("context") or {}).get("ids", [])]
         return result
@@ -196,14 +210,16 @@ class HubSpotClient:
         """Associated ids per record, through associations v4 batch read (100 ids a call)."""
         linked: dict[str, list[dict[str, Any]]] = {}
         for chunk in chunks(list(ids), BATCH_LIMIT):
-            answer = self.call("POST", self.paths.associations_batch_read(from_type, to_type),
-                               endpoint="associations.batch_read", json={"inputs": [{"id": i} for i in chunk]}).body
+            answer = shaped(self.call("POST", self.paths.associations_batch_read(from_type, to_type),
+                                      endpoint="associations.batch_read",
+                                      json={"inputs": [{"id": i} for i in chunk]}).body, "associations.batch_read")
             for result in answer.get("results", []):
                 linked[str(result["from"]["id"])] = result.get("to", [])
         return linked
 
     def pipelines(self, object_type: str = "deals") -> list[dict[str, Any]]:
-        return self.get(self.paths.pipelines(object_type), "pipelines.list")["results"]
+        return shaped(self.get(self.paths.pipelines(object_type), "pipelines.list"),
+                      "pipelines.list").get("results") or []
 
     def owners(self, archived: bool = False) -> Iterator[dict[str, Any]]:
         params = {"limit": PAGE_LIMIT, "archived": "true" if archived else "false"}
@@ -217,7 +233,8 @@ class HubSpotClient:
 
     def campaign_budget_totals(self, campaign_id: str) -> dict[str, Any]:
         """Budget and spend items with their totals and currency (amounts are JSON numbers here)."""
-        return self.get(self.paths.campaign_budget_totals(campaign_id), "campaigns.budget_totals")
+        return shaped(self.get(self.paths.campaign_budget_totals(campaign_id), "campaigns.budget_totals"),
+                      "campaigns.budget_totals", ())
 
     def engagements(self, engagement_type: str, properties: Iterable[str] | None = None, **options: Any
                     ) -> Iterator[dict[str, Any]]:
@@ -227,13 +244,15 @@ class HubSpotClient:
         return self.objects(engagement_type, properties, associations=["contacts", "deals"], **options)
 
     def property_definitions(self, object_type: str) -> list[dict[str, Any]]:
-        return self.get(self.paths.properties(object_type), "properties.list")["results"]
+        return shaped(self.get(self.paths.properties(object_type), "properties.list"),
+                      "properties.list").get("results") or []
 
     def property_definition(self, object_type: str, name: str) -> dict[str, Any]:
-        return self.get(self.paths.property(object_type, name), "properties.read")
+        return shaped(self.get(self.paths.property(object_type, name), "properties.read"), "properties.read",
+                      ("options",))
 
     def account_details(self) -> dict[str, Any]:
-        return self.get(self.paths.account_details(), "account.details")
+        return shaped(self.get(self.paths.account_details(), "account.details"), "account.details", ())
 
     # -- writing ------------------------------------------------------------------------------
 

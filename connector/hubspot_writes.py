@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import BadRequest, Conflict, NotFound
+from .errors import BadRequest, Conflict, NotFound, shaped
 from .limits import BATCH_LIMIT, chunks
 
 if TYPE_CHECKING:
@@ -79,7 +79,8 @@ def _write_chunk(client: HubSpotClient, object_type: str, operation: str, chunk:
         half = len(chunk) // 2
         return (_write_chunk(client, object_type, operation, chunk[:half], key_of)
                 + _write_chunk(client, object_type, operation, chunk[half:], key_of))
-    return _match(chunk, answer.body if isinstance(answer.body, dict) else {}, key_of)
+    body = answer.body if isinstance(answer.body, dict) else {}  # no body at all: every input without a result
+    return _match(chunk, shaped(body, f"objects.batch_{operation}", ("results", "errors")), key_of)
 
 
 def _match(chunk: Sequence[_Input], body: dict[str, Any],
@@ -223,7 +224,8 @@ def ensure_schema(client: HubSpotClient, schema: dict[str, Any], *,
 
 
 def _listed_schema(client: HubSpotClient, name: str) -> dict[str, Any] | None:
-    listed = client.get(client.paths.schemas(), "schemas.list", {"includePropertyDefinitions": "true"})["results"]
+    answer = client.get(client.paths.schemas(), "schemas.list", {"includePropertyDefinitions": "true"})
+    listed = shaped(answer, "schemas.list").get("results") or []
     return next((s for s in listed if s.get("name") == name), None)
 
 

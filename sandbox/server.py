@@ -29,6 +29,9 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if len(raw) < length:  # the client went away mid-request (killed): nothing to answer, nothing done
+            self.close_connection = True
+            return
         try:
             body = json.loads(raw) if raw else None
         except json.JSONDecodeError:

@@ -8,7 +8,12 @@
      │    ├── MirrorTooNew       it was written by a newer worker
      │    ├── PortalMismatch     it mirrors another portal than the token's (or, for a write, none yet)
      │    ├── MirrorIncomplete   a write was asked of a mirror that has not completed a full read
-     │    └── DeletionsUnproven  a full read could not prove the deletions it would make; they were held back
+     │    ├── DeletionsUnproven  a full read could not prove the deletions it would make; they were held back
+     │    ├── BadMirrorPath      SMARKETING_DB cannot hold a mirror: no such directory, a directory, another
+     │    │                      program's file (a setting to fix: exit 2; the file is left as it is)
+     │    ├── MirrorUnwritable   the mirror or its directory may not be written (read-only, permissions)
+     │    ├── MirrorDamaged      a mirror cut short or corrupt (left as it is)
+     │    └── DiskFull           the disk holding the mirror is full
      ├── PropertyNotOwned        a write to a CRM property that is not the worker's own was refused
      ├── PortInUse               the address a server should listen on is taken or refused
      └── StopRequested           a stop was asked for; raised between two commits, not a failure
@@ -79,6 +84,22 @@ class DeletionsUnproven(MirrorError):
     """
 
     hint = "if the CRM really deleted them, accept with smarketing sync --full --accept-deletions"
+
+
+class BadMirrorPath(MirrorError):
+    """SMARKETING_DB points where no mirror can be; nothing there was created or changed."""
+
+
+class MirrorUnwritable(MirrorError):
+    pass
+
+
+class MirrorDamaged(MirrorError):
+    hint = "restore it from a backup, or move it away and run smarketing sync to build a new one"
+
+
+class DiskFull(MirrorError):
+    hint = "free some space and run again: what was committed is kept, and the next sync goes on from there"
 
 
 class PortInUse(SmarketingError):

@@ -10,6 +10,7 @@ import re
 import threading
 
 REDACTED = "[secure]"
+MIN_SECRET = 8
 
 # Shapes of credentials worth catching even when nobody registered them.
 _PATTERNS = (
@@ -24,9 +25,10 @@ _secrets_lock = threading.Lock()
 
 
 def register_secret(value: str | None) -> None:
-    """Redact ``value`` wherever it shows up from now on (empty values are ignored)."""
+    """Redact ``value`` wherever it shows up from now on. Values shorter than ``MIN_SECRET`` are ignored: no
+    credential is that short, and replacing, say, every ``x`` would garble every line the worker prints."""
     global _secrets_re
-    if not value or not value.strip():
+    if not value or len(value.strip()) < MIN_SECRET:
         return
     with _secrets_lock:
         _secrets.add(value)

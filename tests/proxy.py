@@ -77,7 +77,7 @@ class LoopbackProxy:
         return self.forward(request)
 
     def forward(self, request: Request) -> Reply:
-        """The sandbox's own answer to a request (rules that alter an answer call this)."""
+        """The sandbox's own answer to ``request`` (a rule may call it to change a real answer)."""
         with self._lock:  # one forwarded call at a time: the session is not thread-safe
             answer = self._session.request(
                 request.method, self.target + request.path, params=request.query or None, data=request.body or None,
@@ -158,4 +158,72 @@ def empty_owners() -> Rule:
         if request.method == "GET" and request.path.rstrip("/").endswith("/owners"):
             return Reply(200, {"results": []})
         return None
+    return rule
+
+
+def _credential(request: Request) -> tuple[str, str]:
+    """The request's Authorization header, and the token in it."""
+    header = next((v for k, v in request.headers.items() if k.lower() == "authorization"), "")
+    return header, header.split(" ", 1)[-1]
+
+
+def echo_authorization(method: str, path_end: str, status: int = 400) -> Rule:
+    """A rule: requests whose path ends with ``path_end`` get an error answer that echoes their Authorization
+    header and their bare token, in the message and in the context, as some CRMs and gateways do."""
+    def rule(request: Request) -> Reply | None:
+        if request.method != method or not request.path.endswith(path_end):
+            return None
+        header, token = _credential(request)
+        return Reply(status, {"status": "error", "category": "VALIDATION_ERROR", "correlationId": "echo-1",
+                              "message": f"Request rejected for credentials {token}: header Authorization: {header}",
+                              "context": {"authorization": [header], "token": [token]}})
+    return rule
+
+
+def echo_authorization_in_batch(object_type: str) -> Rule:
+    """A rule: a batch update of ``object_type`` answers 207 with a per-input error for every input, each echoing
+    the request's token (bare and as its Authorization header) in its message and context."""
+    def rule(request: Request) -> Reply | None:
+        if request.method != "POST" or not request.path.endswith(f"/objects/{object_type}/batch/update"):
+            return None
+        header, token = _credential(request)
+        errors = [{"status": "error", "category": "VALIDATION_ERROR",
+                   "message": f"Property values were not valid for the token {token} ({header})",
+                   "context": {"ids": [str(item["id"])], "token": [token]}} for item in request.json()["inputs"]]
+        return Reply(207, {"status": "COMPLETE", "results": [], "errors": errors, "numErrors": len(errors)})
+    return rule
+
+
+def echo_token_in_a_record(proxy: LoopbackProxy, object_type: str) -> Rule:
+    """A rule: each page of the live list of ``object_type`` is the sandbox's, plus one record that cannot be typed
+    whose bad date and email are the request's token (so its quarantine reason and payload would hold it)."""
+    def rule(request: Request) -> Reply | None:
+        if (request.method != "GET" or not request.path.endswith(f"/objects/{object_type}")
+                or request.query.get("archived", "false") != "false"):
+            return None
+        reply = proxy.forward(request)
+        body = json.loads(reply.body)
+        _, token = _credential(request)
+        body["results"].append({"id": "987654321", "properties": {"createdate": token, "email": f"{token}@x.test"},
+                                "createdAt": token, "updatedAt": token, "archived": False})
+        return Reply(200, body)
+    return rule
+
+
+def answer(method: str, path_end: str, body: Any, status: int = 200) -> Rule:
+    """A rule: every ``method`` request whose path ends with ``path_end`` gets ``body`` (JSON) as its answer."""
+    def rule(request: Request) -> Reply | None:
+        return Reply(status, body) if request.method == method and request.path.endswith(path_end) else None
+    return rule
+
+
+def rewrite(proxy: LoopbackProxy, method: str, path_end: str, change: Callable[[Any], None]) -> Rule:
+    """A rule: the sandbox's own answer to matching requests, with ``change`` applied to its JSON (in place)."""
+    def rule(request: Request) -> Reply | None:
+        if request.method != method or not request.path.endswith(path_end):
+            return None
+        reply = proxy.forward(request)
+        body = json.loads(reply.body)
+        change(body)
+        return Reply(reply.status, body)
     return rule

@@ -1,9 +1,10 @@
 """The one place an error becomes an exit status and a line for the person at the terminal.
 
-Settings and the token (exit 2): the variable to fix. Other known errors, the worker's own tree
-(``sync.errors``) and the CRM's (``connector.errors``) (exit 1): one line with what to do. Anything
-else is a bug: one line naming it and where its traceback was written, or the traceback itself under
-``SMARKETING_LOG_LEVEL=DEBUG``. No traceback reaches a user otherwise.
+Settings, the token and a SMARKETING_DB where no mirror can be (exit 2): the variable to fix. Other known
+errors, the worker's own tree (``sync.errors``) and the CRM's (``connector.errors``) (exit 1): one line
+with what to do. Anything else is a bug: one line naming it and where its traceback was written, or the
+traceback itself under ``SMARKETING_LOG_LEVEL=DEBUG``. No traceback reaches a user otherwise, and no line
+carries the token.
 """
 
 from __future__ import annotations
@@ -15,16 +16,24 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from connector import AuthError, CRMError, MissingScopes, TransportError
+from connector import AuthError, CRMError, MalformedAnswer, MissingScopes, TransportError
 
-from ..errors import SettingsError, SmarketingError
+from ..errors import BadMirrorPath, SettingsError, SmarketingError
 from ..secrets import redact
 
 TOKEN = "SMARKETING_HUBSPOT_TOKEN"
+DB = "SMARKETING_DB"
+BASE_URL = "SMARKETING_HUBSPOT_BASE_URL"
 
 
 def explain(error: BaseException, *, command: str = "", debug: bool = False) -> tuple[int, list[str]]:
-    """(exit status, lines to print on stderr) for an error that ended a command."""
+    """(exit status, lines to print on stderr) for an error that ended a command; no line carries a secret, even
+    where the CRM's answer echoed the token."""
+    code, lines = _explained(error, command, debug)
+    return code, [redact(line) for line in lines]
+
+
+def _explained(error: BaseException, command: str, debug: bool) -> tuple[int, list[str]]:
     if isinstance(error, SettingsError):
         return 2, error.lines
     if isinstance(error, MissingScopes):
@@ -33,6 +42,11 @@ def explain(error: BaseException, *, command: str = "", debug: bool = False) -> 
         return 2, [f"{TOKEN}: the CRM refused the token ({error})"]
     if isinstance(error, TransportError):
         return 1, [f"Error: cannot reach the CRM: {error}; check SMARKETING_HUBSPOT_BASE_URL and the network"]
+    if isinstance(error, MalformedAnswer):
+        return 1, [f"Error: {error}; nothing of it was stored: if it lasts, check {BASE_URL} and any proxy "
+                   "between the worker and the CRM"]
+    if isinstance(error, BadMirrorPath):  # a setting to fix, named like the other bad settings
+        return 2, [f"{DB}: {error}" + (f"; {error.hint}" if error.hint else "")]
     if isinstance(error, SmarketingError):
         return 1, [f"Error: {error}" + (f"; {error.hint}" if error.hint else "")]
     if isinstance(error, CRMError) or _portal_load_error(error):

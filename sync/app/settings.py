@@ -1,7 +1,9 @@
 """The one place configuration is read: ``SMARKETING_*`` environment variables and an optional ``.env``.
 
 Problems are reported all at once, one line per variable naming it, what was wrong and what is
-accepted; the token's value never appears in a message or a repr.
+accepted; the token's value never appears in a message or a repr. Every numeric setting has a lower and
+an upper bound, so ``inf``, ``nan`` and absurd values (``1e300``) are refused with the range accepted
+rather than overflowing a timer or a sum later.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import re
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from types import UnionType
+from typing import Annotated, Literal, Union, get_args, get_origin
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from annotated_types import Ge, Gt, Le
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -26,6 +30,7 @@ from ..ingest import ALL_STREAMS
 
 ENV_PREFIX = "SMARKETING_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_MONEY = Decimal(10**15)  # an amount of money in the portal's currency (yen included)
 
 
 def _base_url(value: str) -> str:
@@ -59,7 +64,8 @@ def _fraction(value: object) -> float:
 def _share(value: object) -> float:
     share = _fraction(value)
     if not 0 <= share < 1:
-        raise ValueError("is not a share of the daily limit; use a fraction such as 0.2 or a percentage such as 20%")
+        raise ValueError("is not a share of the daily limit from 0 to under 1; use a fraction such as 0.2 or a "
+                         "percentage such as 20%")
     return share
 
 
@@ -193,13 +199,14 @@ class Settings(BaseSettings):
 
     hubspot_api_version: Annotated[str, AfterValidator(_api_version)] = Field(
         default="v3", description="HubSpot API version: v3 or a date version such as 2026-03.")
-    search_lag_seconds: float = Field(default=30.0, ge=0, description="How far behind writes the search index may be.")
+    search_lag_seconds: float = Field(default=30.0, ge=0, le=3600,
+                                      description="How far behind writes the search index may be.")
     daily_quota_reserve: Annotated[float, BeforeValidator(_share)] = Field(
         default=0.2, description="Share of the portal's daily API quota left to other integrations.")
-    http_timeout_seconds: float = Field(default=30.0, gt=0, description="Read timeout of one API call.")
+    http_timeout_seconds: float = Field(default=30.0, gt=0, le=600, description="Read timeout of one API call.")
     http_retry_attempts: int = Field(default=6, ge=1, le=20,
                                      description="Tries of one API call that fails in a way retrying can help.")
-    http_retry_max_seconds: float = Field(default=300.0, gt=0,
+    http_retry_max_seconds: float = Field(default=300.0, gt=0, le=3600,
                                           description="Longest time one API call may spend retrying.")
     streams: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names), AfterValidator(_streams)] = Field(
         default=("all",), description="Streams to sync, comma-separated, or all.")
@@ -207,9 +214,9 @@ class Settings(BaseSettings):
         default=(), description="Contact properties to mirror beyond the defaults, comma-separated.")
     deal_properties: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names)] = Field(
         default=(), description="Deal properties to mirror beyond the defaults, comma-separated.")
-    sync_overlap_seconds: float = Field(default=120.0, ge=0,
+    sync_overlap_seconds: float = Field(default=120.0, ge=0, le=86400,
                                         description="How far back of its cursor an incremental read starts.")
-    full_reconcile_hours: float = Field(default=24.0, gt=0,
+    full_reconcile_hours: float = Field(default=24.0, gt=0, le=8760,
                                         description="Hours between full reads that catch permanent deletions.")
     max_delete_share: Annotated[float, BeforeValidator(_delete_share)] = Field(
         default=0.1, description="Share of a reference table's rows one read may drop without a second agreeing.")
@@ -223,32 +230,36 @@ class Settings(BaseSettings):
         default=(time(9, 0), time(17, 0)), description="Hours the SLA clock runs.")
     holidays: Annotated[frozenset[date], NoDecode, BeforeValidator(_dates)] = Field(
         default=frozenset(), description="Days the SLA clock stops, comma-separated dates.")
-    sla_first_followup_hours: Decimal = Field(default=Decimal(8), gt=0,
+    sla_first_followup_hours: Decimal = Field(default=Decimal(8), gt=0, le=1000,
                                               description="Working hours to the first follow-up of an MQL.")
-    sla_attempts: int = Field(default=5, ge=1, description="Follow-up attempts an MQL is owed within the window.")
-    sla_window_days: int = Field(default=14, ge=1, description="Days of the attempts window.")
-    mqls_per_rep_per_month: int = Field(default=100, ge=1, description="Marketing's hand-off target per rep.")
+    sla_attempts: int = Field(default=5, ge=1, le=100,
+                              description="Follow-up attempts an MQL is owed within the window.")
+    sla_window_days: int = Field(default=14, ge=1, le=365, description="Days of the attempts window.")
+    mqls_per_rep_per_month: int = Field(default=100, ge=1, le=1_000_000,
+                                        description="Marketing's hand-off target per rep.")
     disqualified_lead_statuses: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names)] = Field(
         default=("UNQUALIFIED",), description="Lead status values that mean sales rejected the lead.")
-    sales_cost_per_month: Decimal = Field(default=Decimal(0), ge=0, description="Sales cost per month, for CAC.")
+    sales_cost_per_month: Decimal = Field(default=Decimal(0), ge=0, le=MAX_MONEY,
+                                          description="Sales cost per month, for CAC.")
     gross_margin: Decimal = Field(default=Decimal(1), gt=0, le=1, description="Gross margin, for predictive CLV.")
-    monthly_goal: Decimal | None = Field(default=None, gt=0, description="Revenue goal per month.")
-    quota: Decimal | None = Field(default=None, gt=0, description="Revenue to plan for, for the reverse funnel.")
+    monthly_goal: Decimal | None = Field(default=None, gt=0, le=MAX_MONEY, description="Revenue goal per month.")
+    quota: Decimal | None = Field(default=None, gt=0, le=MAX_MONEY,
+                                  description="Revenue to plan for, for the reverse funnel.")
     planning_window_months: int = Field(default=6, ge=1, le=36,
                                         description="Full months of history the planning rates come from.")
     pipelines: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names)] = Field(
         default=(), description="Deal pipelines in scope, comma-separated; default all.")
     internal_domains: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_names)] = Field(
         default=(), description="Email domains of contacts left out of the KPIs.")
-    maturity_days: int | None = Field(default=None, ge=1, description="Cohort maturity window W in days.")
+    maturity_days: int | None = Field(default=None, ge=1, le=3650, description="Cohort maturity window W in days.")
     customer_unit: Literal["company", "contact"] = Field(default="company", description="What one customer is.")
     rep_team: str | None = Field(default=None, description="The owners' team that counts as sales reps.")
     writeback: Literal["on", "dry-run", "off"] = Field(default="on", description="Write results into the CRM.")
     property_prefix: Annotated[str, AfterValidator(_prefix)] = Field(
         default="smk_", description="Prefix of the worker's own CRM properties.")
     property_group: str = Field(default="smarketing", min_length=1, description="CRM property group of them.")
-    writeback_max_attempts: int = Field(default=5, ge=1, description="Tries before a failed write is parked.")
-    sync_interval_minutes: float = Field(default=15.0, gt=0, description="Minutes between two cycles of run.")
+    writeback_max_attempts: int = Field(default=5, ge=1, le=100, description="Tries before a failed write is parked.")
+    sync_interval_minutes: float = Field(default=15.0, gt=0, le=10080, description="Minutes between two cycles of run.")
     sync_cron: Annotated[str | None, AfterValidator(_cron)] = Field(
         default=None, description="Crontab line for the cycles instead of the interval.")
     full_reconcile_cron: Annotated[str, AfterValidator(_cron)] = Field(
@@ -257,7 +268,7 @@ class Settings(BaseSettings):
     http_port: int | None = Field(default=None, ge=0, le=65535, description="Port of /healthz and /metrics.")
     http_host: Annotated[str, AfterValidator(_host)] = Field(
         default="127.0.0.1", description="Address /healthz and /metrics listen on (0.0.0.0: every interface).")
-    health_max_age_minutes: float = Field(default=60.0, gt=0,
+    health_max_age_minutes: float = Field(default=60.0, gt=0, le=43200,
                                           description="/healthz fails when the last good run is older.")
     log_level: Annotated[str, AfterValidator(_log_level)] = Field(default="INFO", description="Log level.")
 
@@ -266,11 +277,40 @@ _ACCEPTED = {"log_level": "use one of " + ", ".join(LOG_LEVELS)}
 _SECRET_FIELDS = {"hubspot_token"}
 
 
+def number_kinds(annotation: object) -> set[object]:
+    """The number types of a setting that holds a number (or nothing); empty for any other setting."""
+    kinds = set(get_args(annotation)) if get_origin(annotation) in (Union, UnionType) else {annotation}
+    kinds -= {type(None)}
+    return kinds if kinds and kinds <= {int, float, Decimal} else set()
+
+
+def numeric_range(field: str) -> str | None:
+    """What a numeric setting accepts, such as "a whole number from 1 to 20"; None for other settings."""
+    info = Settings.model_fields.get(field)
+    if info is None:
+        return None
+    kinds = number_kinds(info.annotation)
+    le = next((m.le for m in info.metadata if isinstance(m, Le)), None)
+    if not kinds or le is None:
+        return None
+    ge = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
+    gt = next((m.gt for m in info.metadata if isinstance(m, Gt)), None)
+    low = f"from {_shown(ge)}" if ge is not None else f"above {_shown(gt)}, up"
+    return f"{'a whole number' if kinds == {int} else 'a number'} {low} to {_shown(le)}"
+
+
+def _shown(value: object) -> str:
+    return f"{int(value):,}" if isinstance(value, int | float | Decimal) and value == int(value) else str(value)
+
+
 def _problem(error: dict[str, object]) -> str:
     """One line: the variable, what was wrong (never a secret's value) and what is accepted."""
     loc = error.get("loc") or ("?",)
     field = str(loc[0])  # type: ignore[index]
     reason = str(error["msg"]).removeprefix("Value error, ")
+    accepted = numeric_range(field)
+    if accepted:
+        reason = f"is not {accepted}"
     if field in _ACCEPTED:
         reason = "is not valid; " + _ACCEPTED[field]
     if field not in _SECRET_FIELDS and "input" in error:

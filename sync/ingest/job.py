@@ -24,6 +24,7 @@ from typing import Any
 from connector import CRMClient, read_ahead
 
 from ..errors import StopRequested
+from ..secrets import redact
 from ..storage import Mirror, utc_now
 from .deletions import DeletionGuards
 from .history import HISTORY_BATCH, read_histories
@@ -118,7 +119,7 @@ class SyncJob:
             "finished_at": utc_now(), "status": "stopped" if stopped else "failed" if error else "ok",
             "records": json.dumps(result.records),
             "requests": stats.total_requests, "retries": stats.retries, "rate_limited": stats.rate_limited,
-            "quarantined": result.quarantined, "error": error})
+            "quarantined": result.quarantined, "error": None if error is None else redact(error)})
         log.info("sync %s: %s records (%s), %d deleted, %d quarantined, %d requests, %d retries, %d 429s, %.1f s",
                  "failed" if error else "done", sum(result.records.values()),
                  ", ".join(f"{k} {v}" for k, v in result.records.items()) or "none", sum(result.deleted.values()),

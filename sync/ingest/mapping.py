@@ -317,40 +317,114 @@ def engagement_row(record: Any, engagement_type: str) -> Row:
 
 
 def owner_row(owner: Any) -> Row:
-    record_id = object_id(owner.get("id") if isinstance(owner, dict) else None)
+    owner = _object(owner, "an owner")
+    record_id = object_id(owner.get("id"))
     if record_id is None:
         raise BadRecord("the owner has no id")
-    return {"id": record_id, "email": owner.get("email"), "first_name": owner.get("firstName"),
-            "last_name": owner.get("lastName"), "user_id": object_id(owner.get("userId"), "userId"),
-            "type": owner.get("type"), "archived": int(bool(owner.get("archived"))),
-            "teams": json.dumps(owner.get("teams") or [], ensure_ascii=False)}
+    teams = owner.get("teams") or []
+    if not isinstance(teams, list):
+        raise BadRecord(f"teams is not a list: {str(teams)[:40]!r}")
+    return {"id": record_id, "email": _text(owner, "email"), "first_name": _text(owner, "firstName"),
+            "last_name": _text(owner, "lastName"), "user_id": object_id(owner.get("userId"), "userId"),
+            "type": _text(owner, "type"), "archived": _boolean(owner.get("archived"), "archived"),
+            "teams": json.dumps(teams, ensure_ascii=False)}
 
 
-def pipeline_rows(pipeline: dict[str, Any], object_type: str) -> tuple[Row, list[Row]]:
-    stages = []
-    for stage in pipeline.get("stages") or []:
-        meta = stage.get("metadata") or {}
-        probability = number(meta.get("probability"), "probability")
-        closed = flag(meta.get("isClosed"), "isClosed")
-        stages.append({"pipeline_id": pipeline["id"], "id": stage["id"], "label": stage.get("label"),
-                       "display_order": stage.get("displayOrder"), "probability": probability, "is_closed": closed,
-                       "is_won": int(bool(closed) and probability == 1.0),
-                       "archived": int(bool(stage.get("archived")))})
-    return ({"id": pipeline["id"], "object_type": object_type, "label": pipeline.get("label"),
-             "display_order": pipeline.get("displayOrder"), "archived": int(bool(pipeline.get("archived")))}, stages)
+def lifecycle_row(option: Any) -> Row:
+    """One option of the lifecycle stage property: the stages' order, and the labels custom stages map by."""
+    option = _object(option, "a lifecycle stage option")
+    value = option.get("value")
+    if not isinstance(value, str) or not value:
+        raise BadRecord("the option has no value")
+    return {"value": value, "label": _text(option, "label"), "display_order": _integer(option, "displayOrder"),
+            "hidden": _boolean(option.get("hidden"), "hidden")}
 
 
-def campaign_rows(campaign: dict[str, Any]) -> tuple[Row, list[Row]]:
+def pipeline_row(pipeline: Any, object_type: str) -> Row:
+    """A pipeline without its stages (see :func:`stage_row`): a bad stage leaves its pipeline and the others."""
+    pipeline = _object(pipeline, "a pipeline")
+    if not isinstance(pipeline.get("stages", []), list):
+        raise BadRecord("stages is not a list")
+    return {"id": _key(pipeline, "pipeline"), "object_type": object_type, "label": _text(pipeline, "label"),
+            "display_order": _integer(pipeline, "displayOrder"),
+            "archived": _boolean(pipeline.get("archived"), "archived")}
+
+
+def stage_row(pipeline_id: str, stage: Any) -> Row:
+    stage = _object(stage, "a pipeline stage")
+    meta = stage.get("metadata") or {}
+    if not isinstance(meta, dict):
+        raise BadRecord("metadata is not an object")
+    probability = number(meta.get("probability"), "probability")
+    closed = flag(meta.get("isClosed"), "isClosed")
+    return {"pipeline_id": pipeline_id, "id": _key(stage, "stage"), "label": _text(stage, "label"),
+            "display_order": _integer(stage, "displayOrder"), "probability": probability, "is_closed": closed,
+            "is_won": int(bool(closed) and probability == 1.0), "archived": _boolean(stage.get("archived"), "archived")}
+
+
+def campaign_rows(campaign: Any) -> tuple[Row, list[Row]]:
+    campaign = _object(campaign, "a campaign")
+    campaign_id = _key(campaign, "campaign")
     p, totals = campaign.get("properties") or {}, campaign.get("budgetTotals") or {}
-    items = [{"campaign_id": campaign["id"], "kind": kind, "item_id": str(item.get("id")), "name": item.get("name"),
-              "amount": number(item.get("amount"), f"{kind} amount"), "description": item.get("description")}
-             for kind, key in (("budget", "budgetItems"), ("spend", "spendItems")) for item in totals.get(key) or []]
-    row = {"id": campaign["id"], "name": p.get("hs_name"), "start_date": p.get("hs_start_date"),
-           "end_date": p.get("hs_end_date"), "status": p.get("hs_campaign_status"),
-           "currency": totals.get("currencyCode") or p.get("hs_currency_code"),
+    if not isinstance(p, dict) or not isinstance(totals, dict):
+        raise BadRecord("properties or budgetTotals is not an object")
+    items = []
+    for kind, key in (("budget", "budgetItems"), ("spend", "spendItems")):
+        listed = totals.get(key) or []
+        if not isinstance(listed, list) or not all(isinstance(item, dict) for item in listed):
+            raise BadRecord(f"{key} is not a list of objects")
+        items += [{"campaign_id": campaign_id, "kind": kind, "item_id": str(item.get("id")),
+                   "name": _text(item, "name"), "amount": number(item.get("amount"), f"{kind} amount"),
+                   "description": _text(item, "description")} for item in listed]
+    row = {"id": campaign_id, "name": _text(p, "hs_name"), "start_date": _text(p, "hs_start_date"),
+           "end_date": _text(p, "hs_end_date"), "status": _text(p, "hs_campaign_status"),
+           "currency": _text(totals, "currencyCode") or _text(p, "hs_currency_code"),
            "budget_total": number(totals.get("budgetTotal", p.get("hs_budget_items_sum_amount")), "budgetTotal"),
            "spend_total": number(totals.get("spendTotal", p.get("hs_spend_items_sum_amount")), "spendTotal"),
            "created_at": timestamp(campaign.get("createdAt"), "createdAt"),
            "updated_at": timestamp(campaign.get("updatedAt"), "updatedAt"),
            "properties": json.dumps(p, ensure_ascii=False, separators=(",", ":"))}
     return row, items
+
+
+# -- the parts of reference records ---------------------------------------------------------------------------------
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BadRecord(f"{what} must be an object, got {type(value).__name__}")
+    return value
+
+
+def _key(record: dict[str, Any], what: str) -> str:
+    """The id of a pipeline, stage or campaign: text (or a number) HubSpot chose, never empty."""
+    value = record.get("id")
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+        raise BadRecord(f"the {what} has no id")
+    return str(value)
+
+
+def _text(record: dict[str, Any], name: str) -> str | None:
+    value = record.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise BadRecord(f"{name} is not text but {type(value).__name__}")
+
+
+def _integer(record: dict[str, Any], name: str) -> int | None:
+    value = record.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isascii() and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise BadRecord(f"{name} is not a whole number: {str(value)[:40]!r}")
+
+
+def _boolean(value: Any, name: str) -> int:
+    """HubSpot's JSON booleans (and their text forms); absent is false."""
+    if value is None or isinstance(value, bool):
+        return int(bool(value))
+    return flag(value, name) or 0

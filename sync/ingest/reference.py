@@ -4,6 +4,11 @@ They are small, so every run reads them whole and replaces their tables in one t
 unchanged rows as they are. A drop of many rows, or of all, waits for a second read asking for the
 same drop (the deletion guard, ``deletions``). The account is always read (or passed in by the caller who read
 it): the portal guard needs its id.
+
+A reference record that cannot be typed (a stage's probability of "n/a", an owner's userId that is not a number)
+goes to quarantine with its reason, in the transaction that replaces its table, like an object record; its last
+good row stays, and the sync goes on. Quarantine holds exactly the records of the stream's last read that could
+not be typed: a record fixed in the CRM leaves it with the next read.
 """
 
 from __future__ import annotations
@@ -11,15 +16,39 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from connector import CRMClient
 
 from ..storage import Mirror
 from .deletions import DeletionGuards
-from .mapping import BadRecord, campaign_rows, owner_row, pipeline_rows, timestamp
+from .mapping import BadRecord, Row, campaign_rows, lifecycle_row, owner_row, pipeline_row, stage_row, timestamp
 
 REFERENCE_STREAMS = ("account", "lifecycle_stages", "owners", "pipelines", "campaigns")
+
+
+@dataclass
+class Typed:
+    """The rows of a reference read, and its records that could not be typed."""
+
+    rows: list[Row] = field(default_factory=list)
+    bad: dict[str, tuple[Any, str]] = field(default_factory=dict)  # id in quarantine -> (record as received, reason)
+    kept: set[tuple[str, ...]] = field(default_factory=set)  # their table keys, as text: their last good rows stay
+
+    def add(self, record: Any, to_row: Callable[[Any], Row], key: tuple[str, ...], quarantine_id: str) -> Row | None:
+        try:
+            row = to_row(record)
+        except BadRecord as e:
+            self.refuse(record, str(e), key, quarantine_id)
+            return None
+        self.rows.append(row)
+        return row
+
+    def refuse(self, record: Any, reason: str, key: tuple[str, ...], quarantine_id: str) -> None:
+        self.bad[quarantine_id] = (record, reason)
+        self.kept.add(key)
 
 
 class ReferenceReader:
@@ -37,43 +66,68 @@ class ReferenceReader:
                                  additional_currencies=json.dumps(account.get("additionalCurrencies") or []))
         self.records["account"] = 1
         if "lifecycle_stages" in wanted:
-            options = self.client.property_definition("contacts", "lifecyclestage")["options"]
-            self._replace_table("lifecycle_stages", "value", [
-                {"value": o["value"], "label": o.get("label"), "display_order": o.get("displayOrder"),
-                 "hidden": int(bool(o.get("hidden")))} for o in options])
-        if "owners" in wanted:
-            self._replace_table("owners", "id", self._typed("owners", self.client.owners(), owner_row))
-        if "pipelines" in wanted:
-            pipelines, stages = [], []
-            for pipeline in self.client.pipelines("deals"):
-                row, rows = pipeline_rows(pipeline, "deals")
-                pipelines.append(row)
-                stages += rows
+            typed = Typed()
+            for option in self.client.property_definition("contacts", "lifecyclestage").get("options") or []:
+                value = _text_id(option, "value")
+                typed.add(option, lifecycle_row, (value,), value)
             with self.mirror.db.atomic():
-                self._replace_table("pipelines", ("object_type", "id"), pipelines)
-                self._replace_table("pipeline_stages", ("pipeline_id", "id"), stages, count=False)
+                self._replace_table("lifecycle_stages", "value", typed.rows, kept=typed.kept)
+                self._quarantine("lifecycle_stages", typed)
+        if "owners" in wanted:
+            typed = Typed()
+            for owner in self.client.owners():
+                owner_id = _text_id(owner, "id")
+                typed.add(owner, owner_row, (owner_id,), owner_id)
+            with self.mirror.db.atomic():
+                self._replace_table("owners", "id", typed.rows, kept=typed.kept)
+                self._quarantine("owners", typed)
+        if "pipelines" in wanted:
+            self._pipelines()
         if "campaigns" in wanted:
             self._campaigns()
 
-    def _typed(self, stream: str, items: Iterable[dict[str, Any]], to_row: Callable[[Any], dict[str, Any]]
-               ) -> list[dict[str, Any]]:
-        rows = []
-        for item in items:
-            try:
-                rows.append(to_row(item))
-            except BadRecord as e:
-                self.mirror.quarantine(stream, item, str(e))
-        return rows
+    def _pipelines(self) -> None:
+        """Pipelines and their stages, each typed on its own: a bad stage leaves its pipeline and the other stages
+        (in quarantine as ``pipeline/stage``); a bad pipeline keeps its last good row and stages."""
+        pipelines, stages = Typed(), Typed()
+        for pipeline in self.client.pipelines("deals"):
+            pipeline_id = _text_id(pipeline, "id")
+            if pipelines.add(pipeline, partial(pipeline_row, object_type="deals"), ("deals", pipeline_id),
+                             pipeline_id) is None:
+                continue
+            for stage in pipeline.get("stages") or []:
+                stage_id = _text_id(stage, "id")
+                stages.add(stage, partial(stage_row, pipeline_id), (pipeline_id, stage_id),
+                           f"{pipeline_id}/{stage_id}")
+        db = self.mirror.db
+        refused = {pipeline_id for _, pipeline_id in pipelines.kept}
+        stages.kept |= {(p, str(s)) for p, s in db.execute("SELECT pipeline_id, id FROM pipeline_stages")
+                        if p in refused}
+        with db.atomic():
+            self._replace_table("pipelines", ("object_type", "id"), pipelines.rows, kept=pipelines.kept)
+            self._replace_table("pipeline_stages", ("pipeline_id", "id"), stages.rows, count=False, kept=stages.kept)
+            self._quarantine("pipelines", pipelines)
+            self._quarantine("pipeline_stages", stages)
+
+    def _quarantine(self, stream: str, typed: Typed) -> None:
+        """The stream's quarantine: the records of this read that could not be typed, and no others."""
+        ids = list(typed.bad)
+        self.mirror.db.execute(f"DELETE FROM quarantine WHERE stream = ? AND record_id NOT IN "
+                               f"({','.join('?' * len(ids))})", [stream, *ids])
+        for record_id, (record, reason) in typed.bad.items():
+            self.mirror.quarantine(stream, record, reason, record_id)
 
     def _replace_table(self, table: str, pk: str | tuple[str, ...], rows: list[dict[str, Any]],
-                       count: bool = True) -> None:
-        """A small table replaced whole, in one transaction; unchanged rows are left as they are, and rows the list
-        lacks are dropped unless the deletion guard holds the drop back."""
+                       count: bool = True, kept: set[tuple[str, ...]] | None = None) -> None:
+        """A small table replaced whole, in one transaction; unchanged rows are left as they are, and so are the
+        rows whose keys (as text) are ``kept`` (their records are in quarantine). Rows the list lacks are dropped
+        unless the deletion guard holds the drop back."""
         db = self.mirror.db
         keys = (pk,) if isinstance(pk, str) else pk
         with db.atomic():
             existing = {tuple(r) for r in db.execute(f"SELECT {', '.join(keys)} FROM {table}").fetchall()}
-            gone = existing - {tuple(row[k] for k in keys) for row in rows}
+            wanted = {tuple(row[k] for k in keys) for row in rows}
+            gone = {key for key in existing - wanted if tuple(str(k) for k in key) not in (kept or set())}
             if self.guards.settle(table, self.guards.check_table(table, existing, gone, len(rows))) is not None:
                 gone = set()
             for key in gone:
@@ -87,9 +141,13 @@ class ReferenceReader:
         """Budget totals cost a request per campaign: fetched only for campaigns whose totals or update moved."""
         db = self.mirror.db
         known = {r[0]: r[1:] for r in db.execute("SELECT id, updated_at, properties FROM campaigns").fetchall()}
-        rows, items, refreshed = [], [], set()
+        typed, items, refreshed = Typed(), [], set()
         for campaign in self.client.campaigns():
-            previous = known.get(campaign.get("id"))
+            campaign_id = _text_id(campaign, "id")
+            if not isinstance(campaign.get("id"), str) or not campaign_id:
+                typed.refuse(campaign, "the campaign has no id", (campaign_id,), campaign_id)
+                continue
+            previous = known.get(campaign["id"])
             if previous is None or _campaign_changed(campaign, previous) or self.full:
                 campaign = {**campaign, "budgetTotals": self.client.campaign_budget_totals(campaign["id"])}
                 refreshed.add(campaign["id"])
@@ -101,13 +159,15 @@ class ReferenceReader:
             try:
                 row, spend = campaign_rows(campaign)
             except BadRecord as e:
-                self.mirror.quarantine("campaigns", campaign, str(e))
+                typed.refuse(campaign, str(e), (campaign_id,), campaign_id)
                 continue
-            rows.append(row)
+            typed.rows.append(row)
             if campaign["id"] in refreshed:
                 items += spend
         with db.atomic():
-            self._replace_table("campaigns", "id", rows)
+            self._replace_table("campaigns", "id", typed.rows, kept=typed.kept)
+            self._quarantine("campaigns", typed)
+            refreshed -= set(typed.bad)  # a campaign in quarantine keeps its last good spend
             for campaign_id in refreshed:
                 db.execute("DELETE FROM campaign_spend WHERE campaign_id = ?", [campaign_id])
             db.execute("DELETE FROM campaign_spend WHERE campaign_id NOT IN (SELECT id FROM campaigns)")
@@ -115,10 +175,17 @@ class ReferenceReader:
                 self.mirror.upsert("campaign_spend", items, ("campaign_id", "kind", "item_id"))
 
 
+def _text_id(record: Any, name: str) -> str:
+    """A reference record's key as text ("" when it has none), for quarantine and for keeping its last good row."""
+    value = record.get(name) if isinstance(record, dict) else None
+    return "" if value is None else str(value)[:200]
+
+
 def _campaign_changed(campaign: dict[str, Any], previous: tuple[str | None, str]) -> bool:
     """A new update time, or new budget or spend sums (HubSpot's read-only totals), mean new budget totals."""
     updated_at, stored = previous
     props, old = campaign.get("properties") or {}, json.loads(stored) if stored else {}
+    props = props if isinstance(props, dict) else {}
     totals = ("hs_budget_items_sum_amount", "hs_spend_items_sum_amount")
     try:
         moved = timestamp(campaign.get("updatedAt"), "updatedAt") != updated_at

@@ -15,25 +15,32 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import MirrorBusy
+from .opening import check_location, unwritable
 
 
 @contextmanager
 def writer_lock(db_path: str | Path) -> Iterator[None]:
-    with _exclusive(Path(f"{db_path}.lock"), lambda holder: f"{db_path} is being written by {holder}; "
+    with _exclusive(Path(db_path), ".lock", lambda holder: f"{db_path} is being written by {holder}; "
                     "only one sync runs at a time"):
         yield
 
 
 @contextmanager
 def worker_lock(db_path: str | Path) -> Iterator[None]:
-    with _exclusive(Path(f"{db_path}.run.lock"), lambda holder: f"another smarketing run ({holder}) works on "
+    with _exclusive(Path(db_path), ".run.lock", lambda holder: f"another smarketing run ({holder}) works on "
                     f"{db_path}; only one worker runs per mirror"):
         yield
 
 
 @contextmanager
-def _exclusive(lock_path: Path, busy: Callable[[str], str]) -> Iterator[None]:
-    with open(lock_path, "a+") as handle:
+def _exclusive(db_path: Path, suffix: str, busy: Callable[[str], str]) -> Iterator[None]:
+    """The lock file ``<db_path><suffix>``, held exclusively, with the holder's pid in it for whoever finds it taken."""
+    check_location(db_path)  # a path where no mirror can be gets no lock file beside it either
+    try:
+        handle = open(f"{db_path}{suffix}", "a+")
+    except OSError as e:
+        raise unwritable(db_path, e) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

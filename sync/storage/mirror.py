@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +13,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..errors import MirrorMissing, PortalMismatch
+from ..secrets import redact
+from .opening import check_location, refuse_foreign, sqlite_failure
 from .schema import migrate
 
 STATE_FIELDS = ("phase", "cursor_ms", "full_after", "full_started_ms", "full_pass", "full_live_count",
@@ -53,10 +56,22 @@ class Mirror:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        check_location(self.path)
         self.db = Database(self.path)
+        try:
+            self._open()
+        except sqlite3.Error as e:
+            self.db.close()
+            failure = sqlite_failure(e, self.path)
+            if failure is None:
+                raise
+            raise failure from e
+
+    def _open(self) -> None:
         # Autocommit outside db.atomic(): a write made alone commits at once, and a page's atomic() block is a
         # real transaction, never a savepoint inside an implicit one that commits who knows when.
         self.db.conn.isolation_level = None
+        refuse_foreign(self.db, self.path)  # before WAL mode or a migration would change another program's file
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA busy_timeout = 10000")
         self.db.execute("PRAGMA synchronous = NORMAL")  # with WAL: durable at each checkpoint, never corrupt
@@ -67,6 +82,7 @@ class Mirror:
     @classmethod
     def existing(cls, path: str | Path) -> Mirror:
         """A mirror that a sync has already created; commands that only read or push never create one."""
+        check_location(Path(path))
         if not Path(path).exists():
             raise MirrorMissing(f"{path} does not exist yet")
         return cls(path)
@@ -77,8 +93,12 @@ class Mirror:
     def __enter__(self) -> Mirror:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
+        """Closes; a SQLite failure that ended the block (a full disk, say) leaves as the error of the tree it means."""
         self.close()
+        failure = sqlite_failure(error, self.path) if isinstance(error, sqlite3.Error) else None
+        if failure is not None:
+            raise failure from error
 
     # -- facts about the portal --------------------------------------------------------------
 
@@ -133,16 +153,18 @@ class Mirror:
 
     # -- quarantine ----------------------------------------------------------------------------
 
-    def quarantine(self, stream: str, record: Any, reason: str) -> None:
+    def quarantine(self, stream: str, record: Any, reason: str, record_id: str | None = None) -> None:
+        """Keep a record that cannot be typed, under its ``id`` (or ``record_id``), with the reason."""
         raw_id = record.get("id") if isinstance(record, dict) else None
-        record_id = "" if raw_id is None else str(raw_id)[:200]
+        record_id = ("" if raw_id is None else str(raw_id))[:200] if record_id is None else record_id[:200]
         now = utc_now()
-        payload = json.dumps(record, ensure_ascii=True, default=str)  # ASCII escapes keep even broken Unicode
+        # ASCII escapes keep even broken Unicode; a token the CRM echoed into a record is not kept
+        payload = redact(json.dumps(record, ensure_ascii=True, default=str))
         self.db.execute(
             "INSERT INTO quarantine (stream, record_id, reason, payload, first_seen, last_seen) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (stream, record_id) DO UPDATE SET "
             "reason = excluded.reason, payload = excluded.payload, last_seen = excluded.last_seen",
-            [stream, record_id, reason, payload, now, now])
+            [stream, record_id, redact(reason), payload, now, now])
 
     def release(self, stream: str, record_ids: Iterable[Any]) -> None:
         """Records stored fine now leave quarantine."""

@@ -23,6 +23,7 @@ from connector import AuthError, CRMClient, WriteOutcome
 from kpi import CONTACT_FIELDS, DEAL_FIELDS, KpiConfig, iso, writeback_values
 
 from ..errors import PropertyNotOwned, StopRequested
+from ..secrets import redact
 from ..storage import Mirror, utc_now
 from . import dashboards
 from .ownership import Ownership, check_properties
@@ -182,7 +183,7 @@ class Pusher:
             reason = f"the CRM refused the {dashboards.OBJECT_NAME} custom object ({e})"
             if create:
                 log.warning("dashboard records are off: %s; contact and deal properties still flow", reason)
-                self.mirror.set_meta(dashboards=f"off: {reason}")
+                self.mirror.set_meta(dashboards=redact(f"off: {reason}"))
             self.dashboards = False
             return
         result.schema_differences += report.differing
@@ -266,6 +267,6 @@ class Pusher:
         retry_at = iso(self.now + timedelta(minutes=2 ** attempts))
         db.execute(f"UPDATE writeback_outbox SET attempts = ?, state = ?, last_error = ?, next_attempt_at = ?, "
                    f"updated_at = ? WHERE object_type = ? AND object_id = ? AND property IN ({marks})",
-                   [attempts, "dead" if dead else "pending", f"{outcome.category}: {outcome.message}",
+                   [attempts, "dead" if dead else "pending", redact(f"{outcome.category}: {outcome.message}"),
                     None if dead else retry_at, now, *keys, *props])
 
