@@ -13,9 +13,10 @@ from typing import Any
 
 from . import api_associations, api_meta, api_objects
 from .errors import ApiError, correlation_id, resource_not_found, unauthorized
-from .limits import FaultInjector, RateLimiter, injected_error
+from .limits import UNTHROTTLED, FaultInjector, RateLimiter, injected_error
 from .portal import Portal
 from .routing import Call, Reply, Router, canonical_path
+from .tiers import Tiers
 
 DEFAULT_TOKEN = "sandbox-token"
 
@@ -29,7 +30,17 @@ class SandboxConfig:
     fault_seed: int = 0
     slow_seconds: float = 2.0
     search_lag: float = 0.0
-    custom_objects: bool = True
+    tier: str | None = None  # the portal's: custom objects, API limits; None: enterprise, unthrottled headers
+    marketing_tier: str | None = None  # Marketing Hub's, where it differs: campaigns
+    custom_objects: bool = True  # False: an alias of a portal below Enterprise
+
+    def __post_init__(self) -> None:
+        self.tiers()  # an unknown tier is refused here, not at the first request
+
+    def tiers(self) -> Tiers:
+        """The portal's tiers; without custom objects an Enterprise portal counts as Professional."""
+        tier = self.tier or "enterprise"
+        return Tiers("professional" if not self.custom_objects and tier == "enterprise" else tier, self.marketing_tier)
 
 
 class Stats:
@@ -107,9 +118,11 @@ class SandboxApp:
     def __init__(self, portal: Portal, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
         self.portal = portal
-        portal.custom_objects_allowed = self.config.custom_objects
         self.search_lag = self.config.search_lag
         self.limiter = RateLimiter(self.config.rate_limit, portal.account.get("timeZone", "UTC"))
+        self.tiers = self.config.tiers()
+        if self.config.tier is None:  # no tier named: headers that never slow a client down (tests, benchmarks)
+            self.limiter.limits = UNTHROTTLED
         self.faults = FaultInjector(self.config.fault_rate, self.config.batch_fault_rate,
                                     self.config.fault_seed, self.config.slow_seconds)
         self.stats = Stats()
@@ -117,6 +130,17 @@ class SandboxApp:
         self.router = Router()
         for module in (api_objects, api_meta, api_associations):
             module.register(self.router)
+
+    @property
+    def tiers(self) -> Tiers:
+        return self._tiers
+
+    @tiers.setter
+    def tiers(self, tiers: Tiers) -> None:
+        """The portal's tiers; settable on a running sandbox, as a portal can be upgraded."""
+        self._tiers = tiers
+        self.portal.custom_objects_allowed = tiers.custom_objects
+        self.limiter.limits = tiers.limits
 
     def handle(self, method: str, path: str, query: dict[str, list[str]], body: Any,
                headers: dict[str, str], base_url: str) -> Outcome:
@@ -156,6 +180,7 @@ class SandboxApp:
             except ApiError:
                 self.stats.limited()
                 raise
+            self.tiers.check(route.template)
             call = Call(method, path, params, query, body, base_url)
             with self.portal.lock:
                 try:

@@ -14,21 +14,24 @@ from .errors import ApiError, rate_limited
 
 INTERVAL_MS = 10_000
 SEARCH_PER_SECOND = 5
-DAILY_LIMIT = 1_000_000
-UNLIMITED = 1_000_000  # the budget reported while limits are off
+UNTHROTTLED = (1_000_000, 1_000_000)  # reported where no tier is named: a client never waits for the sandbox
 
 
 class RateLimiter:
     """A rolling 10-second budget, search's own per-second limit, and the daily count.
 
-    With ``per_ten_seconds`` None nothing is enforced, but the headers are still sent (with a
-    budget of :data:`UNLIMITED`), as every HubSpot answer carries them.
+    ``limits`` are the portal's (its tier's, or :data:`UNTHROTTLED`): what the headers report. With
+    ``per_ten_seconds`` None nothing is enforced (tests and benchmarks want an unthrottled sandbox), but
+    the headers still report the limits, as every HubSpot answer carries them, so a client paces to a
+    tier's real budget. ``per_ten_seconds`` overrides the 10-second budget and enforces it, with
+    search's per-second limit and the daily limit.
     """
 
     def __init__(self, per_ten_seconds: int | None, time_zone: str = "UTC",
                  clock: Callable[[], float] = time.monotonic,
-                 wall_clock: Callable[[], float] = time.time) -> None:
+                 wall_clock: Callable[[], float] = time.time, *, limits: tuple[int, int] = UNTHROTTLED) -> None:
         self.max = per_ten_seconds
+        self.limits = limits  # replaced whole when the portal's tier changes
         self._zone = ZoneInfo(time_zone)
         self._clock, self._wall_clock = clock, wall_clock
         self._window: deque[float] = deque()  # requests in the last 10 s
@@ -64,10 +67,11 @@ class RateLimiter:
             return self._headers()
 
     def _headers(self) -> dict[str, str]:
-        budget = self.max if self.max is not None else UNLIMITED
+        budget, daily = self.limits
+        budget = self.max if self.max is not None else budget
         return {
-            "X-HubSpot-RateLimit-Daily": str(DAILY_LIMIT),
-            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, DAILY_LIMIT - self._daily_used)),
+            "X-HubSpot-RateLimit-Daily": str(daily),
+            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, daily - self._daily_used)),
             "X-HubSpot-RateLimit-Interval-Milliseconds": str(INTERVAL_MS),
             "X-HubSpot-RateLimit-Max": str(budget),
             "X-HubSpot-RateLimit-Remaining": str(max(0, budget - len(self._window))),
@@ -77,7 +81,7 @@ class RateLimiter:
 
     def _enforce(self, search: bool, now: float) -> None:
         assert self.max is not None
-        if self._daily_used >= DAILY_LIMIT:
+        if self._daily_used >= self.limits[1]:
             raise rate_limited("DAILY", "You have reached your daily limit.")
         if search and len(self._search_window) >= SEARCH_PER_SECOND:
             raise rate_limited("SECONDLY", "You have reached your secondly limit.", retry_after=1)

@@ -27,6 +27,9 @@ from .logs import configure_logging
 from .settings import Settings, load_settings, require_token
 from .wiring import connect, kpi_config, sync_once
 
+# HubSpot's tiers, as sandbox.tiers.TIERS names them (not imported: every command would pay for the sandbox)
+TIERS = ("free", "starter", "professional", "enterprise")
+
 
 class _Commands(click.Group):
     """The group whose ``invoke`` is the one place errors become exit statuses (see ``failures``)."""
@@ -331,7 +334,13 @@ def demo(keep: bool, contacts: int | None) -> None:
               help="Share of batch write inputs that fail.")
 @click.option("--search-lag", default=0.0, type=click.FloatRange(0),
               help="Seconds before a write is visible to search.")
-@click.option("--no-custom-objects", is_flag=True, help="Refuse custom object schemas, as below Enterprise.")
+@click.option("--tier", type=click.Choice(TIERS),
+              help="The portal's HubSpot tier: custom objects (Enterprise) and the API limits the headers report "
+                   "[default: enterprise, with unthrottled headers].")
+@click.option("--marketing-tier", type=click.Choice(TIERS),
+              help="Marketing Hub's tier, where it differs: campaigns need professional [default: --tier].")
+@click.option("--no-custom-objects", is_flag=True,
+              help="Refuse custom object schemas: a portal below Enterprise (as --tier professional).")
 @click.pass_obj
 def sandbox(settings: Settings, **options: Any) -> None:
     """Serve a HubSpot-compatible portal on loopback until stopped.
@@ -346,16 +355,20 @@ def sandbox(settings: Settings, **options: Any) -> None:
 
     if options["fixtures"] and options["contacts"] is not None:
         raise click.UsageError("--fixtures and --contacts exclude each other")
+    if options["no_custom_objects"] and options["tier"] == "enterprise":
+        raise click.UsageError("--no-custom-objects is a portal below Enterprise: it excludes --tier enterprise")
     portal = build_portal(options["fixtures"], contacts=options["contacts"], deals=options["deals"],
                           seed=options["seed"])
     config = SandboxConfig(token=options["token"] or DEFAULT_TOKEN, rate_limit=options["rate_limit"],
                            fault_rate=options["fault_rate"], batch_fault_rate=options["batch_fault_rate"],
                            fault_seed=options["seed"], search_lag=options["search_lag"],
+                           tier=options["tier"], marketing_tier=options["marketing_tier"],
                            custom_objects=not options["no_custom_objects"])
     with listening(options["host"], options["port"]):
         server = SandboxServer(portal, config, host=options["host"], port=options["port"])
     counts = ", ".join(f"{len(s.records)} {t}" for t, s in portal.stores.items() if s.records)
-    click.echo(f"Sandbox portal serving {counts} at {server.url}", err=True)
+    limits = "" if options["tier"] else ", unthrottled"
+    click.echo(f"Sandbox portal ({server.app.tiers} tier{limits}) serving {counts} at {server.url}", err=True)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever()
