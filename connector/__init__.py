@@ -16,6 +16,7 @@ from .errors import (
     RateLimited,
     ServerError,
     TransportError,
+    is_refusal,
 )
 from .hubspot import DEFAULT_BASE_URL, ApiResponse, BatchRead, HubSpotClient, Page
 from .hubspot_search import SearchPage
@@ -28,4 +29,4 @@ from .stats import ClientStats
 __all__ = ["DEFAULT_BASE_URL", "ApiResponse", "AuthError", "BadRequest", "BatchRead", "ClientStats", "Conflict",
            "CRMClient", "CRMError", "DailyLimitReached", "EnsureReport", "HubSpotClient", "MalformedAnswer",
            "MissingScopes", "NotFound", "Page", "Paths", "RateLimited", "RetryPolicy", "SearchPage", "ServerError",
-           "TransportError", "WriteOutcome", "read_ahead", "valid_api_version"]
+           "TransportError", "WriteOutcome", "is_refusal", "read_ahead", "valid_api_version"]

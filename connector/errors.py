@@ -192,6 +192,20 @@ def is_retriable(error: BaseException) -> bool:
     return isinstance(error, TransportError | RateLimited | ServerError)
 
 
+# 4xx answers that say something else than "this portal does not offer it": a bad request, a bad token, a
+# conflict, a locked record, a rate limit
+NOT_REFUSALS = frozenset({400, 401, 409, 423, 429})
+
+
+def is_refusal(error: BaseException) -> bool:
+    """HubSpot refusing a call this portal does not offer (its tier, the token's scopes): a 403, or another 4xx
+    but those of :data:`NOT_REFUSALS`, and none a retry could help (477). HubSpot does not document how it refuses
+    a call above a portal's tier (API notes, section 1a), so a plain 403 counts as much as MISSING_SCOPES."""
+    status = error.status if isinstance(error, CRMError) else None
+    return (status is not None and 400 <= status < 500 and status not in NOT_REFUSALS
+            and not is_retriable(error))
+
+
 def _seconds(value: str | None) -> float | None:
     try:
         return max(0.0, float(value)) if value is not None else None

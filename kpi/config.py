@@ -38,3 +38,4 @@ class KpiConfig:
     maturity_days: int | None = None  # cohort maturity window W; None: no window
     customer_unit: str = "company"  # company (falling back to the contact) | contact
     rep_team: str | None = None  # active reps: owners in this team; None: owners with contacts
+    campaign_spend: bool = True  # False: the portal does not serve campaigns (its tier), so spend is unknown

@@ -25,6 +25,7 @@ from .registry import KpiSpec
 from .result import KpiResult, ratio
 
 NO_SPEND = "no spend in the period"
+SPEND_UNAVAILABLE = "campaign spend is not available on this portal"
 UNKNOWN_SPEND = {"currency": "the campaign's spend is in another currency",
                  "no_amount": "the campaign has no spend total"}
 
@@ -102,9 +103,9 @@ def cac(ctx: KpiContext, by: str | None) -> list[KpiResult]:
     units = new_units(ctx)
     new = sum(1 for u in units if u["kind"] == "new_business")
     excluded.update(existing_business=len(units) - new, no_closedate=undated_closed(ctx))
-    return [ratio("cac", ctx.label, "all", amount + cost, new, ctx.as_of_iso, unit="money",
-                  excluded=_nonzero(excluded), empty="no new customer in the period", spend=amount, sales_cost=cost,
-                  undated_campaigns=undated or None)]
+    return _without_spend(ctx, [ratio("cac", ctx.label, "all", amount + cost, new, ctx.as_of_iso, unit="money",
+                                      excluded=_nonzero(excluded), empty="no new customer in the period",
+                                      spend=amount, sales_cost=cost, undated_campaigns=undated or None)])
 
 
 def marketing_roi(ctx: KpiContext, by: str | None) -> list[KpiResult]:
@@ -132,7 +133,7 @@ def marketing_roi(ctx: KpiContext, by: str | None) -> list[KpiResult]:
                        excluded=_nonzero(excluded), empty=NO_SPEND, attributed_revenue=earned,
                        undated_campaigns=undated or None)
         results.append(_unknown_spend(result, name, spend_excluded))
-    return results
+    return _without_spend(ctx, results, spend_is_denominator=True)
 
 
 def _per_spend(ctx: KpiContext, by: str | None, kpi: str, counts: dict[str | None, int],
@@ -145,6 +146,19 @@ def _per_spend(ctx: KpiContext, by: str | None, kpi: str, counts: dict[str | Non
         result = ratio(kpi, ctx.label, segment(by, name), cost, total, ctx.as_of_iso, unit="money",
                        excluded=excluded, empty=empty, undated_campaigns=undated or None)
         results.append(_unknown_spend(result, name, excluded))
+    return _without_spend(ctx, results)
+
+
+def _without_spend(ctx: KpiContext, results: list[KpiResult], spend_is_denominator: bool = False) -> list[KpiResult]:
+    """Where the portal does not serve campaigns, spend is unknown, not 0: every figure built on it is null."""
+    if ctx.config.campaign_spend:
+        return results
+    for result in results:
+        result.value, result.numerator, result.reason = None, None, SPEND_UNAVAILABLE
+        if spend_is_denominator:
+            result.denominator = None
+        for known_only_with_spend in ("spend", "undated_campaigns"):
+            result.details.pop(known_only_with_spend, None)
     return results
 
 

@@ -108,9 +108,10 @@ def ltv_to_cac(ctx: KpiContext, by: str | None) -> list[KpiResult]:
     value = clv(ctx, None)[0]
     cac = registry.specs()["cac"].function(ctx, None)[0]
     if value.value is None or cac.value is None:
-        missing = "CLV" if value.value is None else "CAC"
+        missing, why = ("CLV", value.reason) if value.value is None else ("CAC", cac.reason)
         return [KpiResult("ltv_to_cac", ctx.label, "all", None, value.value, cac.value, ctx.as_of_iso,
-                          value.excluded, f"{missing} is null", "rate", {"method": "historical"})]
+                          value.excluded, f"{missing} is null" + (f": {why}" if why else ""), "rate",
+                          {"method": "historical"})]
     return [ratio("ltv_to_cac", ctx.label, "all", Fraction(value.value), Fraction(cac.value), ctx.as_of_iso,
                   excluded=value.excluded, empty="CAC is 0", method="historical")]
 

@@ -87,7 +87,8 @@ def sync_command(settings: Settings, full: bool, streams: tuple[str, ...], accep
     click.echo(f"synced {sum(result.records.values())} records in {result.seconds:.1f} s: "
                + ", ".join(f"{stream} {n}" for stream, n in result.records.items())
                + (f"; {sum(result.deleted.values())} deleted" if sum(result.deleted.values()) else "")
-               + (f"; {result.quarantined} quarantined (see the quarantine table)" if result.quarantined else ""))
+               + (f"; {result.quarantined} quarantined (see the quarantine table)" if result.quarantined else "")
+               + "".join(f"; {name} off: not available on this portal (see smarketing status)" for name in result.off))
 
 
 def _progress() -> Progress | None:
@@ -224,7 +225,8 @@ def push_command(settings: Settings, dry_run: bool) -> None:
     click.echo(f"pushed {result.written} records in {result.batches} batch calls"
                + (f"; {result.failed} failed (retried later)" if result.failed else "")
                + (f"; {result.dead} parked as dead" if result.dead else "")
-               + (f"; {result.dropped} gone from the CRM" if result.dropped else ""))
+               + (f"; {result.dropped} gone from the CRM" if result.dropped else "")
+               + ("" if result.dashboards else "; dashboard records off (see smarketing status)"))
     for line in _held_back(result):
         click.echo(line)
 
@@ -284,7 +286,7 @@ def run_command(settings: Settings) -> None:
             health.run_failed(error or "stopped")
         else:
             health.run_succeeded(summary.records, summary.requests, summary.rate_limited, summary.outbox_backlog,
-                                 summary.quarantined)
+                                 summary.quarantined, features=summary.features)
 
     worker = Worker(settings, on_cycle=on_cycle)
     with worker_lock(settings.db):  # a second run on this mirror stops here, at once

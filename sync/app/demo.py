@@ -35,6 +35,8 @@ def run_demo(db_path: Path | None = None, contacts: int | None = None) -> str:
             first = _sync(sandbox, mirror)
             second = _sync(sandbox, mirror)
             return "\n".join([
+                f"HubSpot tier: {sandbox.app.tiers}, so every feature is on (campaigns and their cost KPIs need "
+                "Marketing Hub Professional, dashboard records Enterprise: see the README's tier table)",
                 f"Sandbox portal {mirror.meta('portal_id')} ({mirror.meta('time_zone')}, {mirror.meta('currency')}) "
                 f"at {sandbox.url}, mirrored into {path if db_path else 'a temporary SQLite file'}:",
                 f"  first sync   {sum(first.records.values())} records in {first.seconds:.1f} s, "

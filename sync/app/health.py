@@ -59,10 +59,13 @@ class Health:
         self.last_success = Gauge("smarketing_last_success_timestamp_seconds",
                                   "Unix time the last successful run finished.", registry=r)
         self.quarantined = Gauge("smarketing_quarantined_records", "Records held in quarantine.", registry=r)
+        self.features = Gauge("smarketing_feature_available",
+                              "1 when the portal serves an optional feature, 0 when it refused it (its tier).",
+                              ["feature"], registry=r)
 
     def run_succeeded(self, records: Mapping[str, int], requests: int, rate_limited: int, outbox_backlog: int,
-                      quarantined: int, at: float | None = None) -> None:
-        """Counts are this run's (added to the counters); backlog and quarantine are current totals."""
+                      quarantined: int, at: float | None = None, features: Mapping[str, bool] | None = None) -> None:
+        """Counts are this run's (added to the counters); backlog, quarantine and features are current states."""
         at = self.clock() if at is None else at
         with self._lock:
             self.runs.inc()
@@ -72,6 +75,8 @@ class Health:
             self.rate_limited.inc(rate_limited)
             self.outbox_backlog.set(outbox_backlog)
             self.quarantined.set(quarantined)
+            for feature, available in (features or {}).items():
+                self.features.labels(feature=feature).set(int(available))
             self.last_success.set(at)
             self._last_success = at if self._last_success is None else max(self._last_success, at)
 

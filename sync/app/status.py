@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..storage import Mirror
+from ..ingest import STREAM_FEATURES
+from ..storage import Mirror, feature_state
+from ..writeback import DASHBOARDS
+
+FEATURES = (*STREAM_FEATURES, DASHBOARDS)  # what a portal may lack (its HubSpot tier), in the order they go
 
 
 def report(mirror: Mirror, dead_examples: int = 5) -> str:
@@ -43,6 +47,5 @@ def report(mirror: Mirror, dead_examples: int = 5) -> str:
             "SELECT object_type, object_id, property, last_error FROM writeback_outbox WHERE state = 'dead' "
             "ORDER BY updated_at DESC LIMIT ?", [dead_examples]):
         lines.append(f"  dead: {object_type} {object_id} {prop}: {error}")
-    dashboards = mirror.meta("dashboards")
-    lines.append(f"dashboard records: {dashboards or 'not tried yet (smarketing push creates them)'}")
+    lines += [""] + [f"{feature.label}: {feature_state(mirror, feature).describe()}" for feature in FEATURES]
     return "\n".join(lines)

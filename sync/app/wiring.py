@@ -14,8 +14,8 @@ from connector import HubSpotClient, RetryPolicy
 from kpi import KpiConfig, WorkingHours
 
 from ..errors import DeletionsUnproven, MirrorIncomplete, PortalMismatch
-from ..ingest import OBJECT_STREAMS, Progress, SyncJob, SyncOptions, SyncResult
-from ..storage import Mirror, writer_lock
+from ..ingest import ALL_STREAMS, CAMPAIGNS, OBJECT_STREAMS, Progress, SyncJob, SyncOptions, SyncResult
+from ..storage import Mirror, feature_state, writer_lock
 from .settings import Settings, require_token
 
 
@@ -37,7 +37,8 @@ def options_from_settings(settings: Settings, *, full: bool = False, streams: It
                        overlap_seconds=settings.sync_overlap_seconds,
                        full_reconcile_hours=settings.full_reconcile_hours,
                        extra_properties={"contacts": settings.contact_properties, "deals": settings.deal_properties},
-                       max_delete_share=settings.max_delete_share, accept_deletions=accept_deletions)
+                       max_delete_share=settings.max_delete_share, accept_deletions=accept_deletions,
+                       named=() if chosen == ALL_STREAMS else chosen)
 
 
 def connect(settings: Settings, mirror: Mirror, *, writes: bool,
@@ -108,4 +109,5 @@ def kpi_config(settings: Settings, mirror: Mirror) -> KpiConfig:
         maturity_days=settings.maturity_days,
         customer_unit=settings.customer_unit,
         rep_team=settings.rep_team,
+        campaign_spend=feature_state(mirror, CAMPAIGNS).available is not False,
     )

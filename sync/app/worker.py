@@ -24,10 +24,11 @@ from connector import CRMError, MissingScopes
 
 from ..errors import SmarketingError, StopRequested
 from ..ingest import SyncJob
-from ..storage import Mirror, writer_lock
+from ..storage import Mirror, feature_state, writer_lock
 from ..writeback import Pusher
 from .logs import new_run_id, run_context
 from .settings import Settings
+from .status import FEATURES
 from .wiring import check_writable, client_from_settings, connect, kpi_config, options_from_settings
 
 log = logging.getLogger("smarketing.worker")
@@ -46,6 +47,7 @@ class CycleSummary:
     written: int = 0
     outbox_backlog: int = 0
     seconds: float = 0.0
+    features: dict[str, bool] = field(default_factory=dict)  # optional feature -> available, once tried
 
 
 class Worker:
@@ -90,10 +92,13 @@ class Worker:
             self.on_cycle(None, reason)
             return None
         summary.seconds = round(time.monotonic() - started, 2)
+        off = [name for name, available in summary.features.items() if not available]
         log.info("run done: %d records, %d requests, %d retries, %d 429s, %d quarantined, %d KPI records, "
-                 "%d records written, outbox backlog %d, %.1f s", sum(summary.records.values()), summary.requests,
+                 "%d records written, outbox backlog %d, %.1f s%s", sum(summary.records.values()), summary.requests,
                  summary.retries, summary.rate_limited, summary.quarantined, summary.kpi_records, summary.written,
-                 summary.outbox_backlog, summary.seconds, extra={"summary": summary.__dict__})
+                 summary.outbox_backlog, summary.seconds,
+                 f"; off on this portal: {', '.join(off)} (see smarketing status)" if off else "",
+                 extra={"summary": summary.__dict__})
         self.on_cycle(summary, None)
         return summary
 
@@ -129,6 +134,8 @@ class Worker:
             stats = client.stats
             summary.requests, summary.retries, summary.rate_limited = \
                 stats.total_requests, stats.retries, stats.rate_limited
+            states = (feature_state(mirror, feature) for feature in FEATURES)
+            summary.features = {s.feature.name: s.available for s in states if s.available is not None}
         self._stop_point()
 
     def run(self) -> None:

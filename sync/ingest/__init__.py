@@ -5,7 +5,8 @@ May import ``connector``, ``sync.storage``, ``sync.errors`` and ``sync.secrets``
 """
 
 from .job import ALL_STREAMS, REFERENCE_STREAMS, Progress, SyncJob, SyncOptions, SyncResult
+from .reference import CAMPAIGNS, STREAM_FEATURES
 from .streams import OBJECT_STREAMS, ObjectStream
 
-__all__ = ["ALL_STREAMS", "OBJECT_STREAMS", "REFERENCE_STREAMS", "ObjectStream", "Progress", "SyncJob",
-           "SyncOptions", "SyncResult"]
+__all__ = ["ALL_STREAMS", "CAMPAIGNS", "OBJECT_STREAMS", "REFERENCE_STREAMS", "STREAM_FEATURES", "ObjectStream",
+           "Progress", "SyncJob", "SyncOptions", "SyncResult"]

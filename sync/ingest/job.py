@@ -50,6 +50,7 @@ class SyncOptions:
     extra_properties: dict[str, tuple[str, ...]] = field(default_factory=dict)
     max_delete_share: float = 0.1  # of a reference table's rows, dropped without a second read agreeing
     accept_deletions: bool = False  # apply a full read's deletions even where the guard would hold them back
+    named: tuple[str, ...] = ()  # streams the user asked for by name (not as all): one that is off is an error
 
 
 @dataclass
@@ -61,6 +62,7 @@ class SyncResult:
     quarantined: int = 0
     requests: int = 0
     seconds: float = 0.0
+    off: dict[str, str] = field(default_factory=dict)  # optional stream -> why the portal does not serve it
 
 
 Progress = Callable[[str, int, int], None]  # (stream, pages, records) after each page
@@ -94,8 +96,11 @@ class SyncJob:
         result = SyncResult(int(run_id or 0))
         quarantined_before = self.mirror.quarantined()
         try:
-            ReferenceReader(self.client, self.mirror, result.records, self.guards, full=self.options.full,
-                            account=self.account).read(self.options.streams)
+            reference = ReferenceReader(self.client, self.mirror, result.records, self.guards, full=self.options.full,
+                                        account=self.account, retry_hours=self.options.full_reconcile_hours,
+                                        named=self.options.named)
+            reference.read(self.options.streams)
+            result.off = reference.off
             for name, stream in OBJECT_STREAMS.items():
                 if name in self.options.streams:
                     self._object_stream(stream, result)
@@ -120,10 +125,11 @@ class SyncJob:
             "records": json.dumps(result.records),
             "requests": stats.total_requests, "retries": stats.retries, "rate_limited": stats.rate_limited,
             "quarantined": result.quarantined, "error": None if error is None else redact(error)})
-        log.info("sync %s: %s records (%s), %d deleted, %d quarantined, %d requests, %d retries, %d 429s, %.1f s",
+        log.info("sync %s: %s records (%s), %d deleted, %d quarantined, %d requests, %d retries, %d 429s, %.1f s%s",
                  "failed" if error else "done", sum(result.records.values()),
                  ", ".join(f"{k} {v}" for k, v in result.records.items()) or "none", sum(result.deleted.values()),
-                 result.quarantined, stats.total_requests, stats.retries, stats.rate_limited, result.seconds)
+                 result.quarantined, stats.total_requests, stats.retries, stats.rate_limited, result.seconds,
+                 "".join(f"; {name} off: {reason}" for name, reason in result.off.items()))
 
     # -- object streams --------------------------------------------------------------------------
 

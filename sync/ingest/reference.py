@@ -14,19 +14,27 @@ not be typed: a record fixed in the CRM leaves it with the next read.
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from connector import CRMClient
+from connector import CRMClient, CRMError, is_refusal
 
-from ..storage import Mirror
+from ..secrets import redact
+from ..storage import Feature, Mirror, feature_state, grant_feature, refuse_feature
 from .deletions import DeletionGuards
 from .mapping import BadRecord, Row, campaign_rows, lifecycle_row, owner_row, pipeline_row, stage_row, timestamp
 
-REFERENCE_STREAMS = ("account", "lifecycle_stages", "owners", "pipelines", "campaigns")
+log = logging.getLogger("smarketing.sync")
+
+# The Campaigns API needs Marketing Hub Professional (API notes, section 1a): below it, campaigns are off.
+CAMPAIGNS = Feature("campaigns", "campaigns", "Marketing Hub Professional or Enterprise, and the token's "
+                    "marketing.campaigns.read scope", "not read yet (smarketing sync reads them)",
+                    also_off="campaign spend is unknown, so the KPIs built on it (cost per lead, cost per "
+                             "opportunity, CAC, LTV to CAC, marketing ROI) are null")
 
 
 @dataclass
@@ -53,9 +61,13 @@ class Typed:
 
 class ReferenceReader:
     def __init__(self, client: CRMClient, mirror: Mirror, records: Counter[str], guards: DeletionGuards, *,
-                 full: bool = False, account: dict[str, Any] | None = None) -> None:
+                 full: bool = False, account: dict[str, Any] | None = None, retry_hours: float | None = None,
+                 named: Iterable[str] = ()) -> None:
         self.client, self.mirror, self.records, self.guards, self.full = client, mirror, records, guards, full
         self.account = account  # the account details already read by the caller: not read twice
+        self.retry_hours = retry_hours  # hours after which a stream that is off is tried again, full run or not
+        self.named = set(named)  # streams the user asked for by name: one that is off is an error in the log
+        self.off: dict[str, str] = {}  # stream -> why it is off, in this run
 
     def read(self, streams: Iterable[str]) -> None:
         wanted = set(streams)
@@ -65,26 +77,64 @@ class ReferenceReader:
             self.mirror.set_meta(time_zone=account.get("timeZone"), currency=account.get("companyCurrency"),
                                  additional_currencies=json.dumps(account.get("additionalCurrencies") or []))
         self.records["account"] = 1
-        if "lifecycle_stages" in wanted:
-            typed = Typed()
-            for option in self.client.property_definition("contacts", "lifecyclestage").get("options") or []:
-                value = _text_id(option, "value")
-                typed.add(option, lifecycle_row, (value,), value)
+        for stream in REFERENCES:
+            if stream.name not in wanted:
+                continue
+            if stream.optional is None:
+                stream.read(self)
+            else:
+                self._optional(stream, stream.optional)
+
+    def _optional(self, stream: ReferenceStream, feature: Feature) -> None:
+        """A stream a portal may lack: HubSpot's refusal turns it off, with the reason, and the run goes on. Off, it
+        is read again at the next full reconcile (a full run, or once a reconcile is due by the hours)."""
+        state = feature_state(self.mirror, feature)
+        if not state.retry_due(full=self.full, hours=self.retry_hours):
+            self._off(stream, state.reason or "refused before", now=False)
+            return
+        try:
+            stream.read(self)
+        except CRMError as e:
+            if not is_refusal(e):
+                raise
+            reason = redact(f"the CRM refused {feature.label} ({e}); they need {feature.needs}")
             with self.mirror.db.atomic():
-                self._replace_table("lifecycle_stages", "value", typed.rows, kept=typed.kept)
-                self._quarantine("lifecycle_stages", typed)
-        if "owners" in wanted:
-            typed = Typed()
-            for owner in self.client.owners():
-                owner_id = _text_id(owner, "id")
-                typed.add(owner, owner_row, (owner_id,), owner_id)
+                refuse_feature(self.mirror, feature, reason)
+            self._off(stream, reason, now=True)
+            return
+        if state.available is not True:
             with self.mirror.db.atomic():
-                self._replace_table("owners", "id", typed.rows, kept=typed.kept)
-                self._quarantine("owners", typed)
-        if "pipelines" in wanted:
-            self._pipelines()
-        if "campaigns" in wanted:
-            self._campaigns()
+                grant_feature(self.mirror, feature)
+            if state.available is False:
+                log.info("%s are on again: the CRM served them", feature.label)
+
+    def _off(self, stream: ReferenceStream, reason: str, *, now: bool) -> None:
+        """Say once per run that a stream is off: an error where the user asked for it by name."""
+        self.off[stream.name] = reason
+        if stream.name in self.named:
+            log.error("%s, asked for in SMARKETING_STREAMS, are off: %s", stream.name, reason)
+        elif now:
+            log.warning("%s are off: %s; the other streams sync on", stream.name, reason)
+        else:
+            log.info("%s are off: %s", stream.name, reason)
+
+    def _lifecycle_stages(self) -> None:
+        typed = Typed()
+        for option in self.client.property_definition("contacts", "lifecyclestage").get("options") or []:
+            value = _text_id(option, "value")
+            typed.add(option, lifecycle_row, (value,), value)
+        with self.mirror.db.atomic():
+            self._replace_table("lifecycle_stages", "value", typed.rows, kept=typed.kept)
+            self._quarantine("lifecycle_stages", typed)
+
+    def _owners(self) -> None:
+        typed = Typed()
+        for owner in self.client.owners():
+            owner_id = _text_id(owner, "id")
+            typed.add(owner, owner_row, (owner_id,), owner_id)
+        with self.mirror.db.atomic():
+            self._replace_table("owners", "id", typed.rows, kept=typed.kept)
+            self._quarantine("owners", typed)
 
     def _pipelines(self) -> None:
         """Pipelines and their stages, each typed on its own: a bad stage leaves its pipeline and the other stages
@@ -192,3 +242,20 @@ def _campaign_changed(campaign: dict[str, Any], previous: tuple[str | None, str]
     except BadRecord:
         moved = True
     return moved or any(props.get(k) != old.get(k) for k in totals)
+
+
+@dataclass(frozen=True)
+class ReferenceStream:
+    """A reference stream: how it is read, and whether a portal may lack it (``optional``, the feature it is)."""
+
+    name: str
+    read: Callable[[ReferenceReader], None]
+    optional: Feature | None = None
+
+
+REFERENCES = (ReferenceStream("lifecycle_stages", ReferenceReader._lifecycle_stages),
+              ReferenceStream("owners", ReferenceReader._owners),
+              ReferenceStream("pipelines", ReferenceReader._pipelines),
+              ReferenceStream("campaigns", ReferenceReader._campaigns, optional=CAMPAIGNS))
+REFERENCE_STREAMS = ("account", *(stream.name for stream in REFERENCES))
+STREAM_FEATURES = tuple(stream.optional for stream in REFERENCES if stream.optional is not None)

@@ -4,8 +4,10 @@ Owns every table of the mirror, the funnel tables the KPIs derive included. May 
 and ``sync.secrets`` only: no connector, no KPIs, no other room.
 """
 
+from .features import Feature, FeatureState, feature_state, grant_feature, refuse_feature
 from .lock import worker_lock, writer_lock
 from .mirror import DeletionGuard, Mirror, iso, utc_now
 from .schema import VERSION, migrate
 
-__all__ = ["VERSION", "DeletionGuard", "Mirror", "iso", "migrate", "utc_now", "worker_lock", "writer_lock"]
+__all__ = ["VERSION", "DeletionGuard", "Feature", "FeatureState", "Mirror", "feature_state", "grant_feature", "iso",
+           "migrate", "refuse_feature", "utc_now", "worker_lock", "writer_lock"]

@@ -4,7 +4,8 @@ May import ``connector``, ``kpi`` (its public surface only), ``sync.storage``, `
 ``sync.secrets``; never ``sync.ingest`` or ``sync.app``.
 """
 
+from .dashboards import FEATURE as DASHBOARDS
 from .outbox import Pusher, PushResult
 from .properties import definitions
 
-__all__ = ["PushResult", "Pusher", "definitions"]
+__all__ = ["DASHBOARDS", "PushResult", "Pusher", "definitions"]

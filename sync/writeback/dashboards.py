@@ -16,8 +16,11 @@ from fractions import Fraction
 from kpi import KpiConfig, KpiResult, Period, compute, specs
 
 from ..errors import StopRequested
+from ..storage import Feature
 
 OBJECT_NAME = "smarketing_kpi"
+FEATURE = Feature("dashboards", "dashboard records", "an Enterprise portal (custom objects)",
+                  "not tried yet (smarketing push creates them)")
 NUMBERS = ("value", "numerator", "denominator", "target", "previous_value", "change")
 FIELDS = ("kpi", "period", "segment", *NUMBERS, "as_of")
 DIMENSIONS = (None, "source", "campaign", "owner")

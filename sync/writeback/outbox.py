@@ -19,12 +19,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from connector import AuthError, CRMClient, WriteOutcome
+from connector import CRMClient, CRMError, WriteOutcome, is_refusal
 from kpi import CONTACT_FIELDS, DEAL_FIELDS, KpiConfig, iso, writeback_values
 
 from ..errors import PropertyNotOwned, StopRequested
 from ..secrets import redact
-from ..storage import Mirror, utc_now
+from ..storage import Mirror, feature_state, grant_feature, refuse_feature, utc_now
 from . import dashboards
 from .ownership import Ownership, check_properties
 
@@ -176,24 +176,42 @@ class Pusher:
 
     def _ensure_dashboards(self, result: PushResult, create: bool) -> None:
         """The KPI custom object: created when missing. A check only reads: a missing one counts as on unless
-        the CRM refused it the last time (a push would try again and, most likely, be refused again)."""
+        the CRM refused it the last time (a push would try again and, most likely, be refused again).
+
+        Custom objects need Enterprise: where HubSpot refuses them (a 403, or another refusal: ``is_refusal``),
+        dashboard records are off until the next full reconcile, when they are tried again."""
+        state = feature_state(self.mirror, dashboards.FEATURE)
+        if not state.retry_due(full=self._reconciled_since(state.refused_at)):
+            self.dashboards = False
+            return
         try:
             found, report = self.client.ensure_schema(dashboards.schema(), create=create)
-        except AuthError as e:  # custom objects need Enterprise: HubSpot answers 403
-            reason = f"the CRM refused the {dashboards.OBJECT_NAME} custom object ({e})"
-            if create:
-                log.warning("dashboard records are off: %s; contact and deal properties still flow", reason)
-                self.mirror.set_meta(dashboards=redact(f"off: {reason}"))
-            self.dashboards = False
+        except CRMError as e:
+            if not is_refusal(e):
+                raise
+            self._refused(f"the CRM refused the {dashboards.OBJECT_NAME} custom object ({e})", create)
             return
         result.schema_differences += report.differing
         if not create:
-            self.dashboards = bool(found) or not (self.mirror.meta("dashboards") or "").startswith("off")
+            self.dashboards = bool(found) or state.available is not False
             if not found and self.dashboards:
                 result.assumed.append(f"the {dashboards.OBJECT_NAME} custom object does not exist yet: a push "
                                       "creates it, which only an Enterprise portal allows")
             return
-        self.mirror.set_meta(dashboards="on", dashboard_object=found.get("objectTypeId"))
+        grant_feature(self.mirror, dashboards.FEATURE)
+        self.mirror.set_meta(dashboard_object=found.get("objectTypeId"))
+
+    def _refused(self, reason: str, record: bool) -> None:
+        """Dashboard records are off (and, unless a dry run, remembered so); contact and deal values still go."""
+        if record:
+            log.warning("dashboard records are off: %s; contact and deal properties still flow", reason)
+            refuse_feature(self.mirror, dashboards.FEATURE, redact(reason))
+        self.dashboards = False
+
+    def _reconciled_since(self, at: str | None) -> bool:
+        """True when a full read of a stream finished after ``at``: the next full reconcile came."""
+        last = self.mirror.db.execute("SELECT max(last_full_sync) FROM sync_state").fetchone()[0]
+        return at is None or (last is not None and last > at)
 
     def push(self, *, dry_run: bool = False) -> PushResult:
         """Send the next inputs; a dry run computes the very same ones, reading the CRM and writing nothing to it."""
@@ -218,13 +236,22 @@ class Pusher:
             for start in range(0, len(inputs), BATCH):
                 if self.should_stop():
                     return result
+                if object_type == dashboards.OBJECT_NAME and not self.dashboards:  # refused on the way
+                    break
                 self._send(object_type, inputs[start:start + BATCH], result)
+        result.dashboards = self.dashboards
         return result
 
     def _send(self, object_type: str, inputs: list[tuple[str, dict[str, str | None]]], result: PushResult) -> None:
         if object_type == dashboards.OBJECT_NAME:  # the worker's own object: upserted on its unique key
             object_id = self.mirror.meta("dashboard_object") or object_type
-            outcomes = self.client.batch_upsert(object_id, inputs, "kpi_key")
+            try:
+                outcomes = self.client.batch_upsert(object_id, inputs, "kpi_key")
+            except CRMError as e:
+                if not is_refusal(e):
+                    raise
+                self._refused(f"the CRM refused the {dashboards.OBJECT_NAME} records ({e})", record=True)
+                return
         else:
             self._only_our_own(object_type, inputs)
             outcomes = self.client.batch_update(object_type, inputs)

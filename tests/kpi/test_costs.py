@@ -217,3 +217,30 @@ def test_marketing_roi_uses_first_touch_attributed_revenue(build):
     assert (overall.value, overall.numerator, overall.denominator) == (Fraction(23, 59), 1840, 4720)
     assert overall.details["attributed_revenue"] == 6560
     assert overall.unit == "rate"
+
+
+def test_where_the_portal_serves_no_campaigns_every_figure_built_on_spend_is_null(build):
+    """Below Marketing Hub Professional the worker reads no campaign: spend is unknown, never 0, even where the
+    mirror still holds campaigns from before (a downgraded portal)."""
+    from kpi import compute
+    from kpi.costs import SPEND_UNAVAILABLE
+    from kpi.periods import Period
+
+    build.campaign("A", spend=3100, start="2026-03-01", end="2026-03-31")
+    build.contact(1, lead=at("2026-03-02"), campaign="A")
+    build.company(10)
+    build.deal(1, contacts=(1,), company=10, stage="closedwon", amount=6200, created=at("2026-03-03"),
+               closed=at("2026-03-10"))
+    served, unserved = KpiConfig(currency="USD"), KpiConfig(currency="USD", campaign_spend=False)
+    for by in (None, "campaign"):
+        ctx = build.context("2026-03", config=unserved)
+        for kpi in (cost_per_lead, cost_per_opportunity, cac, marketing_roi):
+            results = kpi(ctx, by)
+            assert results and all(r.value is None and r.numerator is None and r.reason == SPEND_UNAVAILABLE
+                                   for r in results), results
+            assert all(r.value is not None for r in kpi(build.context("2026-03", config=served), by))
+    assert marketing_roi(build.context("2026-03", config=unserved), None)[0].denominator is None  # the spend
+    assert cost_per_lead(build.context("2026-03", config=unserved), None)[0].denominator == 1  # the leads
+    march = Period.parse("2026-03", "UTC")
+    ltv = compute(build.db, unserved, march, kpis=["ltv_to_cac"], now=march.end_utc)[0]
+    assert ltv.value is None and ltv.reason == f"CAC is null: {SPEND_UNAVAILABLE}"
