@@ -109,7 +109,7 @@ def search_objects(app: SandboxApp, call: Call) -> Reply:
     body = call.object_body(optional=True)
     offset, size = page_window(body.get("after"), body.get("limit"))
     ids = app.search_cache.get_or_compute((t, json.dumps(
-        [body.get("filterGroups"), body.get("sorts"), body.get("query")], sort_keys=True)),
+        [body.get("filterGroups"), body.get("filters"), body.get("sorts"), body.get("query")], sort_keys=True)),
         lambda: _matching_ids(app, t, body))
     records = app.portal.stores[t].records
     names = property_names(app.portal, t, body.get("properties") or None)
@@ -122,7 +122,7 @@ def search_objects(app: SandboxApp, call: Call) -> Reply:
 
 def _matching_ids(app: SandboxApp, t: str, body: dict[str, Any]) -> list[str]:
     types = app.portal.property_types(t)
-    matches = compile_filters(body.get("filterGroups"), types)
+    matches = compile_filters(body.get("filterGroups"), types, body.get("filters"))
     query = compile_query(body.get("query"), SEARCHABLE.get(t, ()))
     key, descending = sort_key(body.get("sorts"), types, created_property(t))
     visible_before = app.portal.clock() - app.search_lag
