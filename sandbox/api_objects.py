@@ -11,13 +11,15 @@ from .portal import created_property
 from .render import property_names, render, utc_now_iso
 from .routing import Call, Reply, Router
 from .search import compile_filters, compile_query, page_window, sort_key
+from .standard_objects import STANDARD_TYPES
 
 if TYPE_CHECKING:
     from .app import SandboxApp
 
 LIST_MAX, HISTORY_MAX, BATCH_MAX = 100, 50, 100
 SEARCHABLE = {"contacts": ("firstname", "lastname", "email", "phone", "company"),
-              "companies": ("name", "domain"), "deals": ("dealname",)}
+              "companies": ("name", "domain"), "deals": ("dealname",),
+              **{t.name: t.searchable for t in STANDARD_TYPES}}
 
 
 def _history_limit_error() -> ApiError:
@@ -30,7 +32,14 @@ def _type(app: SandboxApp, call: Call) -> str:
 
 
 def _assoc_types(app: SandboxApp, names: list[str] | None) -> list[str] | None:
-    return [app.portal.resolve_type(n) for n in names] if names else None
+    """The types ``associations=`` names; a name HubSpot does not know is ignored, as HubSpot does (§3)."""
+    known = []
+    for name in names or ():
+        try:
+            known.append(app.portal.resolve_type(name))
+        except ApiError:
+            continue
+    return known or None
 
 
 def list_objects(app: SandboxApp, call: Call) -> Reply:
@@ -156,9 +165,7 @@ def _batch_reply(results: list[dict[str, Any]], errors: list[dict[str, Any]], st
 
 
 def _missing(t: str, ids: list[str], verb: str = "get") -> dict[str, Any]:
-    noun = t[:-1].upper() if t.endswith("s") else t.upper()
-    if t == "companies":
-        noun = "COMPANY"
+    noun = (assoc.SINGULAR.get(t) or (t[:-1] if t.endswith("s") else t)).upper()  # singular: LINE_ITEM
     return batch_error("OBJECT_NOT_FOUND",
                        f"Could not {verb} some {noun} objects, they may be deleted or not exist. "
                        "Check that ids are valid.", ids)
