@@ -20,7 +20,7 @@ from .bulk import paused_gc
 from .portal import Portal, created_property, last_modified_property
 from .records import Record
 
-OBJECT_FILES = ("contacts", "companies", "deals", "calls", "emails", "meetings", "tasks", "notes")
+OBJECT_FILES = catalog.ALL_OBJECT_TYPES  # contacts.json ... notes.json, tickets.json, products.json, ...
 META_FILES = ("owners", "pipelines", "campaigns", "account", "properties")
 DEFAULT_PORTAL_DIR = Path(__file__).parent / "default_portal"
 DEFAULT_ACCOUNT: dict[str, Any] = {
@@ -76,7 +76,7 @@ def _results(data: dict[str, Any], name: str) -> list[dict[str, Any]]:
 
 
 def _declare_properties(portal: Portal, extra: dict[str, list[dict[str, Any]]]) -> None:
-    for object_type in catalog.OBJECT_TYPES:
+    for object_type in catalog.ALL_OBJECT_TYPES:
         portal.ensure_type(object_type)
         portal.groups[object_type] = {g["name"]: g for g in catalog.default_groups(object_type)}
         portal.properties[object_type] = {p["name"]: p for p in catalog.default_properties(object_type)}

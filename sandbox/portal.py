@@ -18,12 +18,15 @@ from typing import Any
 from . import associations as assoc
 from .errors import bad_request, conflict, invalid_properties, not_found, property_problem
 from .records import Record, iso_from_ms, ms_from_text
+from .standard_objects import STANDARD_TYPES
 
-TYPE_IDS = {"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-5": "tickets", "0-48": "calls",
-            "0-49": "emails", "0-47": "meetings", "0-27": "tasks", "0-46": "notes"}
+TYPE_IDS = {"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-48": "calls",
+            "0-49": "emails", "0-47": "meetings", "0-27": "tasks", "0-46": "notes",
+            **{t.type_id: t.name for t in STANDARD_TYPES if t.type_id}}
 SINGULAR_NAMES = {v: k for k, v in assoc.SINGULAR.items()}
 LAST_MODIFIED = {"contacts": "lastmodifieddate"}
-CREATED = {"contacts": "createdate", "companies": "createdate", "deals": "createdate"}
+CREATED = {"contacts": "createdate", "companies": "createdate", "deals": "createdate",
+           **{t.name: t.created for t in STANDARD_TYPES}}
 
 
 def last_modified_property(object_type: str) -> str:
@@ -110,10 +113,11 @@ class Portal:
         raise bad_request(f"Unable to infer object type from: {name}")
 
     def type_id(self, object_type: str) -> str:
-        """HubSpot's object type id (``0-1``, ``2-123456``) for a canonical type name."""
+        """HubSpot's object type id (``0-1``, ``2-123456``) for a canonical type name; the name itself for a
+        standard type whose id no public source gives (deal splits)."""
         if object_type in self.schemas:
             return self.schemas[object_type]["objectTypeId"]
-        return next(k for k, v in TYPE_IDS.items() if v == object_type)
+        return next((k for k, v in TYPE_IDS.items() if v == object_type), object_type)
 
     def ensure_type(self, object_type: str) -> ObjectStore:
         self.properties.setdefault(object_type, {})

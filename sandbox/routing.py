@@ -15,6 +15,14 @@ from .errors import bad_request
 _DATED = re.compile(
     r"^/(crm|marketing)/(objects|properties|pipelines|owners|associations|campaigns)/(\d{4}-\d{2})(?=/|$)")
 _NUMBERED = {"associations": "v4"}
+# HubSpot's legacy v1/v2 APIs (/contacts/v1/..., /properties/v2/..., /email/public/v1/...) are out of scope.
+_LEGACY = re.compile(r"^/[\w-]+(?:/public)?/v[12](?:/|$)")
+LEGACY_MESSAGE = "the sandbox serves only the CRM v3/v4 and dated APIs"
+
+
+def legacy_api(path: str) -> bool:
+    """Whether a path is one of HubSpot's legacy v1/v2 APIs, which the sandbox answers with a 404 saying so."""
+    return bool(_LEGACY.match(path))
 
 
 def canonical_path(path: str) -> tuple[str, str | None, str | None]:
