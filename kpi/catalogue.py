@@ -66,7 +66,7 @@ ABOUT: dict[str, About] = {
         ("A cohort rate: it follows the period's MQLs to as_of, and is flagged immature while they can still "
          "convert.", "Compare mql_to_sql_period_ratio, which divides two counts of the same period.")),
     "mql_to_sql_period_ratio": About(
-        "SQLs per MQL in the period", "ratio",
+        "SQLs per MQL in the period", "rate",
         "SQLs of the period divided by MQLs of the period: a quick ratio that mixes cohorts and can exceed 100 %.",
         "SQLs in the period ÷ MQLs in the period [B1, the 'any stages' funnel]",
         (CONTACT_DATA, SOURCES),
@@ -111,10 +111,10 @@ ABOUT: dict[str, About] = {
         "sum of the known amounts of deals won with a close date in the period [C3]", (DEAL_DATA,),
         ("Deals without an amount or in another currency are left out and counted.",)),
     "daily_sales_vs_goal": About(
-        "Sales vs goal, day by day", "money",
+        "Sales vs goal, day by day", "rate",
         "Revenue so far in the month, each day, against the pro-rata monthly goal and last month's pace.",
-        "per day d: revenue from the 1st to d; goal × d ÷ days in the month; last month's revenue to the same day "
-        "[C4]", (DEAL_DATA, "the monthly revenue goal (SMARKETING_MONTHLY_GOAL)"),
+        "per day d: revenue from the 1st to d ÷ (goal × d ÷ days in the month), with last month's revenue to the "
+        "same day beside it [C4]", (DEAL_DATA, "the monthly revenue goal (SMARKETING_MONTHLY_GOAL)"),
         ("Covers the month that holds the period's first day, up to as_of; the goal per day is exact.",)),
     # D. cost and return
     "cost_per_lead": About(
@@ -134,7 +134,7 @@ ABOUT: dict[str, About] = {
         ("A customer is a unit: the deal's primary company, else its attribution contact.",
          "A unit whose first won deal is existing business was a customer before the CRM knew it: left out.")),
     "marketing_roi": About(
-        "Marketing ROI", "ratio", "What each unit of spend returned in won revenue, net of the spend.",
+        "Marketing ROI", "rate", "What each unit of spend returned in won revenue, net of the spend.",
         "(revenue of won deals attributed to a campaign − spend) ÷ spend [D4]", (SPEND, DEAL_DATA, SOURCES),
         ("First-touch attribution: a deal's campaign is its attribution contact's first-touch campaign.",
          "Every won deal attributed to the campaign counts, new business and expansion alike.")),
@@ -164,7 +164,7 @@ ABOUT: dict[str, About] = {
         "days.", "customer units with a call, email or meeting in the 90 days before the period's end ÷ customer "
         "units [E4]", (ENGAGEMENTS, DEAL_DATA), ("Calls, emails (incoming too) and meetings count; tasks do not.",)),
     "engagements_per_customer": About(
-        "Engagements per customer", "ratio", "Average activity per customer in the period.",
+        "Engagements per customer", "count", "Average activity per customer in the period.",
         "calls, emails and meetings with customers in the period ÷ customer units at its end [E4]",
         (ENGAGEMENTS, DEAL_DATA)),
     # F. marketing-sales SLA

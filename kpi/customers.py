@@ -110,9 +110,9 @@ def ltv_to_cac(ctx: KpiContext, by: str | None) -> list[KpiResult]:
     if value.value is None or cac.value is None:
         missing = "CLV" if value.value is None else "CAC"
         return [KpiResult("ltv_to_cac", ctx.label, "all", None, value.value, cac.value, ctx.as_of_iso,
-                          value.excluded, f"{missing} is null", "rate", {"method": "historical"})]
+                          value.excluded, f"{missing} is null", "ratio", {"method": "historical"})]
     return [ratio("ltv_to_cac", ctx.label, "all", Fraction(value.value), Fraction(cac.value), ctx.as_of_iso,
-                  excluded=value.excluded, empty="CAC is 0", method="historical")]
+                  unit="ratio", excluded=value.excluded, empty="CAC is 0", method="historical")]
 
 
 def retention_rate(ctx: KpiContext, by: str | None) -> list[KpiResult]:

@@ -50,7 +50,9 @@ def test_kpi_table_fits_100_columns_and_segments_work(serve, tmp_path):
                                "--format", "json", env=env).output)
     assert all(r["segment"].startswith("source=") for r in by_source)
     csv = run("kpi", "--period", "2026-Q1", "--kpi", "revenue", "--format", "csv", env=env).output
-    assert csv.splitlines()[0].startswith("kpi,period,segment,value")
+    # issue 16: the CSV carries the same fields as the JSON, labels, exact values, units and currencies among them
+    assert csv.splitlines()[0] == ("kpi,label,period,segment,segment_label,value,exact,unit,currency,numerator,"
+                                   "denominator,excluded,as_of,reason")
 
 
 def test_kpi_errors_are_clear(serve, tmp_path):
