@@ -658,6 +658,37 @@ def test_schema_create_without_custom_objects_is_403(serve: Any) -> None:
     assert client.crm.schemas.core_api.get_all().results == []
 
 
+def test_schema_on_the_dated_path_takes_the_2026_03_body(writable: HubSpot) -> None:
+    """The SDK's generated classes hard-code ``/crm-object-schemas/v3``; its ``ApiClient.call_api`` takes the path,
+    so the dated one goes through the SDK's own transport, auth and models (answers validated as ObjectSchema).
+
+    The 2026-03 ObjectSchemaEgg requires allowsSensitiveProperties, searchableProperties,
+    secondaryDisplayProperties and shouldCreateSameObjectAssociation besides v3's five; the SDK's v3 model has no
+    field for two of them, so the body is its serialisation plus those two.
+    """
+    api_client = writable.crm.schemas.core_api.api_client
+    path = "/crm-object-schemas/2026-03/schemas"
+
+    def call(method: str, answer: str, body: Any = None) -> Any:
+        return api_client.call_api(path, method, body=body, response_types_map={200: answer, 201: answer},
+                                   header_params={"Accept": "application/json", "Content-Type": "application/json"},
+                                   auth_settings=["oauth2"], _return_http_data_only=False)
+
+    v3_body = api_client.sanitize_for_serialization(_kpi_schema())
+    with pytest.raises(sdk_schemas.ApiException) as info:
+        call("POST", "ObjectSchema", v3_body)
+    assert info.value.status == 400
+    message = error_body(info.value)["message"]
+    assert "allowsSensitiveProperties" in message and "shouldCreateSameObjectAssociation" in message
+    schema, status, _ = call("POST", "ObjectSchema", {**v3_body, "allowsSensitiveProperties": False,
+                                                      "shouldCreateSameObjectAssociation": False})
+    assert status == 201 and isinstance(schema, sdk_schemas.ObjectSchema)
+    assert schema.object_type_id == f"2-{schema.id}" and schema.searchable_properties == ["snapshot_key"]
+    listed, status, _ = call("GET", "CollectionResponseObjectSchemaNoPaging")
+    assert status == 200 and [s.object_type_id for s in listed.results] == [schema.object_type_id]
+    assert writable.crm.schemas.core_api.get_by_id(schema.object_type_id).name == "kpi_snapshot"  # one store
+
+
 # -- associations v4 --------------------------------------------------------------------------------
 
 def test_associations_v4_batch_read(client: HubSpot) -> None:
