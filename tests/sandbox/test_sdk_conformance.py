@@ -766,6 +766,68 @@ def test_associations_v4_archive(writable: HubSpot) -> None:
     assert "301" not in [r.to_object_id for r in v4.get_page("contacts", "102", "deals").results]
 
 
+def test_inline_association_types_carry_hubspots_names(client: HubSpot) -> None:
+    """Meetings are ``meeting_event`` in HubSpot's v3 type names; primary and ``_unlabeled`` twins both come back."""
+    meeting = client.crm.objects.basic_api.get_by_id("meetings", "601", associations=["contacts", "deals"])
+    assert isinstance(meeting, sdk_objects.SimplePublicObjectWithAssociations)
+    assert all(isinstance(a, sdk_objects.AssociatedId) for a in meeting.associations["contacts"].results)
+    assert {a.type for a in meeting.associations["contacts"].results} == {"meeting_event_to_contact"}
+    assert {a.type for a in meeting.associations["deals"].results} == {"meeting_event_to_deal"}
+    contact_id = meeting.associations["contacts"].results[0].id
+    contact = client.crm.contacts.basic_api.get_by_id(contact_id, associations=["meetings"])
+    assert "contact_to_meeting_event" in {a.type for a in contact.associations["meetings"].results}
+    deal = client.crm.deals.basic_api.get_by_id("301", associations=["companies"])
+    assert {(a.id, a.type) for a in deal.associations["companies"].results} == {
+        ("201", "deal_to_company"), ("201", "deal_to_company_unlabeled")}
+
+
+@pytest.fixture
+def crowded(serve: Any) -> HubSpot:
+    """A portal whose deal 1 has 1,200 contacts (more than an inline block or a v4 answer carries)."""
+    from tests.conftest import mini_portal_data
+    data = mini_portal_data(1200)
+    data["deals"][0]["associations"] = {"contacts": {"results": [{"id": str(i), "type": "deal_to_contact"}
+                                                                 for i in range(1, 1201)]}}
+    api = serve(data)
+    return sdk(api.url, api.server.token)
+
+
+def test_inline_associations_past_100_deserialise_with_their_paging(crowded: HubSpot) -> None:
+    deal = crowded.crm.deals.basic_api.get_by_id("1", associations=["contacts"])
+    block = deal.associations["contacts"]
+    assert isinstance(block, sdk_deals.CollectionResponseAssociatedId)
+    assert len(block.results) == 100 and block.paging.next.after == "100"
+
+
+def test_associations_v4_batch_read_of_1000_ids_and_per_result_paging(crowded: HubSpot) -> None:
+    batch = crowded.crm.associations.v4.batch_api
+
+    def read(from_type: str, to_type: str, inputs: list[dict[str, str]]) -> Any:
+        request = strict(sdk_assoc.BatchInputPublicFetchAssociationsBatchRequest, inputs=[
+            strict(sdk_assoc.PublicFetchAssociationsBatchRequest, **i) for i in inputs])
+        return batch.get_page(from_type, to_type, batch_input_public_fetch_associations_batch_request=request)
+
+    many = read("contacts", "deals", [{"id": str(i)} for i in range(1, 1001)])
+    assert isinstance(many, sdk_assoc.BatchResponsePublicAssociationMultiWithLabel)
+    assert sorted((r._from.id for r in many.results), key=int) == [str(i) for i in range(1, 1001)]
+    assert all([t.to_object_id for t in r.to] == ["1"] and r.paging is None for r in many.results)
+
+    seen, after, answers = [], None, 0
+    while True:
+        (result,) = read("deals", "contacts", [{"id": "1", **({"after": after} if after else {})}]).results
+        answers += 1
+        assert isinstance(result, sdk_assoc.PublicAssociationMultiWithLabel) and len(result.to) <= 500
+        seen += [t.to_object_id for t in result.to]
+        if result.paging is None:
+            break
+        after = result.paging.next.after
+    assert seen == [str(i) for i in range(1, 1201)] and answers == 3
+
+    walked, pages = walk_pages(lambda **kw: crowded.crm.associations.v4.basic_api.get_page("deals", "1", "contacts",
+                                                                                          **kw), 500)
+    assert [r.to_object_id for r in walked] == [str(i) for i in range(1, 1201)] and pages == 3
+
+
 # -- auth ------------------------------------------------------------------------------------------
 
 def test_wrong_token_is_401_invalid_authentication(default_sandbox: Any) -> None:
