@@ -64,7 +64,7 @@ def batch_read(app: SandboxApp, call: Call) -> Reply:
 
 def _offset(after: Any) -> int:
     """A paging cursor this sandbox handed out: the offset of the next link, as a string."""
-    if after is None:
+    if after in (None, ""):
         return 0
     if not str(after).isdigit():
         raise bad_request(f"Invalid paging cursor 'after': {after!r}")
