@@ -17,7 +17,7 @@ import requests
 
 from . import hubspot_search, hubspot_writes
 from .errors import CRMError, MalformedAnswer, TransportError, error_for, scrub, shaped, transport_cause
-from .limits import BATCH_LIMIT, HISTORY_BATCH_LIMIT, HISTORY_PAGE_LIMIT, PAGE_LIMIT, chunks
+from .limits import ASSOCIATION_BATCH_LIMIT, BATCH_LIMIT, HISTORY_BATCH_LIMIT, HISTORY_PAGE_LIMIT, PAGE_LIMIT, chunks
 from .pacing import Pacer
 from .paths import Paths
 from .retrying import RetryPolicy, retrying
@@ -207,14 +207,29 @@ class HubSpotClient:
         return result
 
     def associations(self, from_type: str, to_type: str, ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-        """Associated ids per record, through associations v4 batch read (100 ids a call)."""
+        """Every associated id per record, through associations v4 batch read (1000 ids a call).
+
+        An answer holds a limited number of links a record; a record with more carries its own
+        ``paging.next.after``, which a later call sends beside its id until its links are all read.
+        """
         linked: dict[str, list[dict[str, Any]]] = {}
-        for chunk in chunks(list(ids), BATCH_LIMIT):
+        todo: list[dict[str, str]] = [{"id": i} for i in dict.fromkeys(str(i) for i in ids)]
+        cursors: set[tuple[str, str]] = set()
+        while todo:
+            chunk, todo = todo[:ASSOCIATION_BATCH_LIMIT], todo[ASSOCIATION_BATCH_LIMIT:]
             answer = shaped(self.call("POST", self.paths.associations_batch_read(from_type, to_type),
-                                      endpoint="associations.batch_read",
-                                      json={"inputs": [{"id": i} for i in chunk]}).body, "associations.batch_read")
+                                      endpoint="associations.batch_read", json={"inputs": chunk}).body,
+                            "associations.batch_read")
             for result in answer.get("results", []):
-                linked[str(result["from"]["id"])] = result.get("to", [])
+                record_id = str(result["from"]["id"])
+                linked.setdefault(record_id, []).extend(result.get("to", []))
+                after = ((result.get("paging") or {}).get("next") or {}).get("after")
+                if after is not None:
+                    if (record_id, after) in cursors:
+                        raise CRMError(f"the API returned the paging cursor {after!r} of {from_type} {record_id} "
+                                       "twice", endpoint="associations.batch_read")
+                    cursors.add((record_id, after))
+                    todo.append({"id": record_id, "after": str(after)})
         return linked
 
     def pipelines(self, object_type: str = "deals") -> list[dict[str, Any]]:

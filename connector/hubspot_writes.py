@@ -203,7 +203,8 @@ def ensure_schema(client: HubSpotClient, schema: dict[str, Any], *,
         return {}, report
     if actual is None:
         try:
-            created = client.call("POST", client.paths.schemas(), endpoint="schemas.create", json=schema).body
+            created = client.call("POST", client.paths.schemas(), endpoint="schemas.create",
+                                  json=client.paths.schema_body(schema)).body
             report.created.append(name)
             return created, report
         except Conflict:  # created meanwhile, or the name is taken by something that is not a custom object

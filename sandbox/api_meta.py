@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .associations import SINGULAR
 from .errors import ApiError, bad_request, conflict, forbidden, resource_not_found
 from .render import utc_now_iso
-from .routing import Call, Reply, Router
+from .routing import SCHEMA_FIELDS, Call, Reply, Router, api_version
 
 if TYPE_CHECKING:
     from .app import SandboxApp
@@ -191,8 +191,8 @@ def create_schema(app: SandboxApp, call: Call) -> Reply:
     if not app.portal.custom_objects_allowed:
         raise forbidden("Custom objects are only available on Enterprise portals.", "MISSING_SCOPES")
     body = call.object_body()
-    missing = [k for k in ("name", "labels", "properties", "requiredProperties", "associatedObjects")
-               if k not in body]
+    missing = [k for k in ("name", "labels", "properties", "requiredProperties", "associatedObjects",
+                           *SCHEMA_FIELDS[api_version(call.path)]) if k not in body]
     if missing:
         raise bad_request(f"Missing required fields: {', '.join(missing)}")
     name = body["name"]
@@ -225,6 +225,7 @@ def create_schema(app: SandboxApp, call: Call) -> Reply:
         "requiredProperties": body["requiredProperties"], "searchableProperties": body.get("searchableProperties", []),
         "primaryDisplayProperty": body.get("primaryDisplayProperty"),
         "secondaryDisplayProperties": body.get("secondaryDisplayProperties", []),
+        "allowsSensitiveProperties": bool(body.get("allowsSensitiveProperties", False)),
         "associations": [{"id": str(int(number) * 10 + i), "fromObjectTypeId": f"2-{number}",
                           "toObjectTypeId": app.portal.type_id(target),
                           "name": f"{name}_to_{SINGULAR.get(target, target)}"} for i, target in enumerate(targets)],

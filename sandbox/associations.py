@@ -4,6 +4,8 @@ Type ids depend on direction (contact->deal is 4, deal->contact is 3); the table
 notes, section 9, and for the standard types beyond the worker's (tickets, line items, quotes, ...) from
 HubSpot's association type table as its SDK's ``AssociationType`` carries it. A pair is listed only where
 both directions are known. Inline v3 associations name a type (``deal_to_contact``); v4 answers its numeric id.
+The names are HubSpot's, built from its internal object names: meetings are ``meeting_event``
+(``contact_to_meeting_event``, section 1a). Portal files may also use the short form (``contact_to_meeting``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ SINGULAR = {
     "emails": "email", "meetings": "meeting", "notes": "note", "tasks": "task",
     **{t.name: t.singular for t in STANDARD_TYPES},
 }
+
+# HubSpot's internal object name where it differs from the singular, as association type names use it.
+_INTERNAL = {"meetings": "meeting_event"}
 
 # (from type, to type, label) -> (type id, reverse type id). Label "" is the primary/default pair,
 # "unlabeled" the plain association HubSpot lists next to a primary one.
@@ -75,15 +80,19 @@ _DEFAULT_LABEL = {("contacts", "companies"): "unlabeled", ("companies", "contact
                   ("deals", "companies"): "unlabeled", ("companies", "deals"): "unlabeled",
                   ("tickets", "companies"): "unlabeled", ("companies", "tickets"): "unlabeled"}
 
-TYPE_IDS: dict[str, int] = {}
-TYPE_NAMES: dict[int, str] = {}
+TYPE_IDS: dict[str, int] = {}  # every name a type is known by, HubSpot's and the short form
+TYPE_NAMES: dict[int, str] = {}  # the name HubSpot answers
 REVERSE: dict[int, int] = {}
 ENDS: dict[int, tuple[str, str]] = {}
 
 
+def _name(src: str, dst: str, label: str, names: dict[str, str]) -> str:
+    return f"{names.get(src, SINGULAR[src])}_to_{names.get(dst, SINGULAR[dst])}" + (f"_{label}" if label else "")
+
+
 def _register(src: str, dst: str, label: str, type_id: int) -> None:
-    name = f"{SINGULAR[src]}_to_{SINGULAR[dst]}" + (f"_{label}" if label else "")
-    TYPE_IDS[name] = type_id
+    name = _name(src, dst, label, _INTERNAL)
+    TYPE_IDS[name] = TYPE_IDS[_name(src, dst, label, {})] = type_id
     TYPE_NAMES[type_id] = name
     ENDS[type_id] = (src, dst)
 
@@ -96,8 +105,7 @@ for _src, _dst, _label, _forward, _backward in _PAIRS:
 
 def default_type(src: str, dst: str) -> int:
     """The type id HubSpot gives an association created without a label."""
-    label = _DEFAULT_LABEL.get((src, dst), "")
-    name = f"{SINGULAR[src]}_to_{SINGULAR[dst]}" + (f"_{label}" if label else "")
+    name = _name(src, dst, _DEFAULT_LABEL.get((src, dst), ""), {})  # a KeyError for a type without defaults
     if name not in TYPE_IDS:
         raise KeyError(f"no association between {src} and {dst}")
     return TYPE_IDS[name]

@@ -3,6 +3,8 @@
 A fixture record may use only declared properties (HubSpot's defaults, the stage-date properties of
 the portal's lifecycle and deal stages, and whatever ``properties.json`` adds), so a typo in a
 hand-written portal fails at load time instead of serving a property HubSpot would not have.
+Association types may be named as HubSpot answers them (``contact_to_meeting_event``) or in the short form
+(``contact_to_meeting``); reads answer HubSpot's name.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 Semantics follow the API notes, section 4: filters in a group are ANDed, groups are ORed; at most
 5 groups, 6 filters per group and 18 in all; one sort, given as an object or as ``"-name"``;
 at most 200 results a page, and no page past the 10,000th result. A top-level ``filters`` list, which
-HubSpot's search guide and other integrations send instead of groups, is ANDed like one group (§1a).
+HubSpot's search guide and other integrations send instead of groups, is ANDed like one group (§1a). EQ on a
+datetime is refused: HubSpot does not document it at millisecond precision (section 1a), so a client must
+not rely on it; GTE and LTE on the same instant is the documented way.
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ def _filter(f: dict[str, Any], types: dict[str, str]) -> Predicate:
     if name not in types:
         raise bad_request(f"There was a problem with the request: property {name!r} does not exist.")
     kind = types[name]
+    if op == "EQ" and kind == "datetime":
+        raise bad_request(f"Filter on {name!r}: EQ on a datetime is not documented by HubSpot, so this sandbox "
+                          "refuses it; use GTE and LTE on the same instant.")
 
     def value(key: str = "value") -> Any:
         raw = f.get(key)

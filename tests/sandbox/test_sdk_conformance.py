@@ -658,6 +658,37 @@ def test_schema_create_without_custom_objects_is_403(serve: Any) -> None:
     assert client.crm.schemas.core_api.get_all().results == []
 
 
+def test_schema_on_the_dated_path_takes_the_2026_03_body(writable: HubSpot) -> None:
+    """The SDK's generated classes hard-code ``/crm-object-schemas/v3``; its ``ApiClient.call_api`` takes the path,
+    so the dated one goes through the SDK's own transport, auth and models (answers validated as ObjectSchema).
+
+    The 2026-03 ObjectSchemaEgg requires allowsSensitiveProperties, searchableProperties,
+    secondaryDisplayProperties and shouldCreateSameObjectAssociation besides v3's five; the SDK's v3 model has no
+    field for two of them, so the body is its serialisation plus those two.
+    """
+    api_client = writable.crm.schemas.core_api.api_client
+    path = "/crm-object-schemas/2026-03/schemas"
+
+    def call(method: str, answer: str, body: Any = None) -> Any:
+        return api_client.call_api(path, method, body=body, response_types_map={200: answer, 201: answer},
+                                   header_params={"Accept": "application/json", "Content-Type": "application/json"},
+                                   auth_settings=["oauth2"], _return_http_data_only=False)
+
+    v3_body = api_client.sanitize_for_serialization(_kpi_schema())
+    with pytest.raises(sdk_schemas.ApiException) as info:
+        call("POST", "ObjectSchema", v3_body)
+    assert info.value.status == 400
+    message = error_body(info.value)["message"]
+    assert "allowsSensitiveProperties" in message and "shouldCreateSameObjectAssociation" in message
+    schema, status, _ = call("POST", "ObjectSchema", {**v3_body, "allowsSensitiveProperties": False,
+                                                      "shouldCreateSameObjectAssociation": False})
+    assert status == 201 and isinstance(schema, sdk_schemas.ObjectSchema)
+    assert schema.object_type_id == f"2-{schema.id}" and schema.searchable_properties == ["snapshot_key"]
+    listed, status, _ = call("GET", "CollectionResponseObjectSchemaNoPaging")
+    assert status == 200 and [s.object_type_id for s in listed.results] == [schema.object_type_id]
+    assert writable.crm.schemas.core_api.get_by_id(schema.object_type_id).name == "kpi_snapshot"  # one store
+
+
 # -- associations v4 --------------------------------------------------------------------------------
 
 def test_associations_v4_batch_read(client: HubSpot) -> None:
@@ -733,6 +764,68 @@ def test_associations_v4_archive(writable: HubSpot) -> None:
     assert result is None and status == 204
     assert [r.to_object_id for r in v4.get_page("deals", "301", "contacts").results] == ["101"]
     assert "301" not in [r.to_object_id for r in v4.get_page("contacts", "102", "deals").results]
+
+
+def test_inline_association_types_carry_hubspots_names(client: HubSpot) -> None:
+    """Meetings are ``meeting_event`` in HubSpot's v3 type names; primary and ``_unlabeled`` twins both come back."""
+    meeting = client.crm.objects.basic_api.get_by_id("meetings", "601", associations=["contacts", "deals"])
+    assert isinstance(meeting, sdk_objects.SimplePublicObjectWithAssociations)
+    assert all(isinstance(a, sdk_objects.AssociatedId) for a in meeting.associations["contacts"].results)
+    assert {a.type for a in meeting.associations["contacts"].results} == {"meeting_event_to_contact"}
+    assert {a.type for a in meeting.associations["deals"].results} == {"meeting_event_to_deal"}
+    contact_id = meeting.associations["contacts"].results[0].id
+    contact = client.crm.contacts.basic_api.get_by_id(contact_id, associations=["meetings"])
+    assert "contact_to_meeting_event" in {a.type for a in contact.associations["meetings"].results}
+    deal = client.crm.deals.basic_api.get_by_id("301", associations=["companies"])
+    assert {(a.id, a.type) for a in deal.associations["companies"].results} == {
+        ("201", "deal_to_company"), ("201", "deal_to_company_unlabeled")}
+
+
+@pytest.fixture
+def crowded(serve: Any) -> HubSpot:
+    """A portal whose deal 1 has 1,200 contacts (more than an inline block or a v4 answer carries)."""
+    from tests.conftest import mini_portal_data
+    data = mini_portal_data(1200)
+    data["deals"][0]["associations"] = {"contacts": {"results": [{"id": str(i), "type": "deal_to_contact"}
+                                                                 for i in range(1, 1201)]}}
+    api = serve(data)
+    return sdk(api.url, api.server.token)
+
+
+def test_inline_associations_past_100_deserialise_with_their_paging(crowded: HubSpot) -> None:
+    deal = crowded.crm.deals.basic_api.get_by_id("1", associations=["contacts"])
+    block = deal.associations["contacts"]
+    assert isinstance(block, sdk_deals.CollectionResponseAssociatedId)
+    assert len(block.results) == 100 and block.paging.next.after == "100"
+
+
+def test_associations_v4_batch_read_of_1000_ids_and_per_result_paging(crowded: HubSpot) -> None:
+    batch = crowded.crm.associations.v4.batch_api
+
+    def read(from_type: str, to_type: str, inputs: list[dict[str, str]]) -> Any:
+        request = strict(sdk_assoc.BatchInputPublicFetchAssociationsBatchRequest, inputs=[
+            strict(sdk_assoc.PublicFetchAssociationsBatchRequest, **i) for i in inputs])
+        return batch.get_page(from_type, to_type, batch_input_public_fetch_associations_batch_request=request)
+
+    many = read("contacts", "deals", [{"id": str(i)} for i in range(1, 1001)])
+    assert isinstance(many, sdk_assoc.BatchResponsePublicAssociationMultiWithLabel)
+    assert sorted((r._from.id for r in many.results), key=int) == [str(i) for i in range(1, 1001)]
+    assert all([t.to_object_id for t in r.to] == ["1"] and r.paging is None for r in many.results)
+
+    seen, after, answers = [], None, 0
+    while True:
+        (result,) = read("deals", "contacts", [{"id": "1", **({"after": after} if after else {})}]).results
+        answers += 1
+        assert isinstance(result, sdk_assoc.PublicAssociationMultiWithLabel) and len(result.to) <= 500
+        seen += [t.to_object_id for t in result.to]
+        if result.paging is None:
+            break
+        after = result.paging.next.after
+    assert seen == [str(i) for i in range(1, 1201)] and answers == 3
+
+    walked, pages = walk_pages(lambda **kw: crowded.crm.associations.v4.basic_api.get_page("deals", "1", "contacts",
+                                                                                          **kw), 500)
+    assert [r.to_object_id for r in walked] == [str(i) for i in range(1, 1201)] and pages == 3
 
 
 # -- auth ------------------------------------------------------------------------------------------

@@ -72,6 +72,18 @@ def test_groups_are_ored_and_filters_anded(api):
     assert set(ids(api("POST", SEARCH, json=body))) == {"3", "5", "33"}
 
 
+def test_eq_on_a_datetime_is_refused_and_gte_lte_on_the_instant_is_the_way(api):
+    """HubSpot documents no EQ on a datetime at millisecond precision; the sandbox refuses it so no client leans
+    on it, and the documented GTE and LTE on the same instant find the records modified then."""
+    instant = "2026-02-08T10:00:00.000Z"
+    refused = search(api, {"propertyName": "lastmodifieddate", "operator": "EQ", "value": instant})
+    assert refused.status_code == 400 and refused.json()["category"] == "VALIDATION_ERROR"
+    assert "GTE and LTE" in refused.json()["message"]
+    found = search(api, {"propertyName": "lastmodifieddate", "operator": "GTE", "value": instant},
+                   {"propertyName": "lastmodifieddate", "operator": "LTE", "value": instant})
+    assert set(ids(found)) == {str(i) for i in range(2, 41) if stamp(i) == instant} == {"7", "35"}
+
+
 def test_sort_as_object_or_string_and_ties_by_id(api):
     asc = ids(search(api, sorts=[{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}]))
     stamps = [stamp(int(i)) for i in asc]
