@@ -210,9 +210,16 @@ class HubSpotClient:
         for page in self.pages(self.paths.owners(), "owners.list", params):
             yield from page.records
 
-    def campaigns(self) -> Iterator[dict[str, Any]]:
-        """Marketing campaigns (their budget and spend come from :meth:`campaign_budget_totals`)."""
-        for page in self.pages(self.paths.campaigns(), "campaigns.list", {"limit": PAGE_LIMIT}):
+    def campaigns(self, properties: Iterable[str] = ()) -> Iterator[dict[str, Any]]:
+        """Marketing campaigns with the named properties (their budget and spend: :meth:`campaign_budget_totals`).
+
+        HubSpot answers an empty ``properties`` map for every campaign unless the properties are named.
+        """
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        names = list(properties)
+        if names:
+            params["properties"] = ",".join(names)
+        for page in self.pages(self.paths.campaigns(), "campaigns.list", params):
             yield from page.records
 
     def campaign_budget_totals(self, campaign_id: str) -> dict[str, Any]:

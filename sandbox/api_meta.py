@@ -247,19 +247,23 @@ def _campaign(app: SandboxApp, call: Call) -> dict[str, Any]:
     raise ApiError(404, "OBJECT_NOT_FOUND", f"Campaign {call.params['campaignGuid']} not found")
 
 
-def _public(campaign: dict[str, Any]) -> dict[str, Any]:
-    return {k: copy.deepcopy(v) for k, v in campaign.items() if k != "budgetTotals"}
+def _public(campaign: dict[str, Any], asked: list[str] | None) -> dict[str, Any]:
+    """A campaign as HubSpot answers it: an empty ``properties`` map unless properties are named (API notes §1a)."""
+    public = {k: copy.deepcopy(v) for k, v in campaign.items() if k not in ("budgetTotals", "properties")}
+    props = campaign["properties"]
+    public["properties"] = {name: props[name] for name in asked or () if name in props}
+    return public
 
 
 def list_campaigns(app: SandboxApp, call: Call) -> Reply:
-    name = (call.arg("name") or "").lower()
-    chosen = [_public(c) for c in app.portal.campaigns
+    name, asked = (call.arg("name") or "").lower(), call.csv("properties")
+    chosen = [_public(c, asked) for c in app.portal.campaigns
               if name in (c["properties"].get("hs_name") or "").lower()]
     return Reply(200, {"total": len(chosen), **_offset_page(call, chosen, 50, 100)})
 
 
 def read_campaign(app: SandboxApp, call: Call) -> Reply:
-    return Reply(200, {**_public(_campaign(app, call)), "assets": {}})
+    return Reply(200, {**_public(_campaign(app, call), call.csv("properties")), "assets": {}})
 
 
 def campaign_budget_totals(app: SandboxApp, call: Call) -> Reply:

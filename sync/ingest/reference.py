@@ -18,6 +18,9 @@ from ..storage import Mirror
 from .mapping import BadRecord, campaign_rows, owner_row, pipeline_rows, timestamp
 
 REFERENCE_STREAMS = ("account", "lifecycle_stages", "owners", "pipelines", "campaigns")
+# Every campaign property the mirror (``campaign_rows``) and the change check read: HubSpot returns none unnamed.
+CAMPAIGN_PROPERTIES = ("hs_name", "hs_start_date", "hs_end_date", "hs_campaign_status", "hs_currency_code",
+                       "hs_budget_items_sum_amount", "hs_spend_items_sum_amount")
 
 
 class ReferenceReader:
@@ -83,7 +86,7 @@ class ReferenceReader:
         db = self.mirror.db
         known = {r[0]: r[1:] for r in db.execute("SELECT id, updated_at, properties FROM campaigns").fetchall()}
         rows, items, refreshed = [], [], set()
-        for campaign in self.client.campaigns():
+        for campaign in self.client.campaigns(CAMPAIGN_PROPERTIES):
             previous = known.get(campaign.get("id"))
             if previous is None or _campaign_changed(campaign, previous) or self.full:
                 campaign = {**campaign, "budgetTotals": self.client.campaign_budget_totals(campaign["id"])}

@@ -749,3 +749,30 @@ def test_wrong_token_is_401_invalid_authentication(default_sandbox: Any) -> None
     with pytest.raises(sdk_owners.ApiException) as info:
         bad.crm.owners.owners_api.get_page()
     assert info.value.status == 401
+
+
+# -- what HubSpot really does with clears, upserts, definitions and campaigns (issue 15) -------------
+
+def test_campaign_properties_come_back_only_when_named(default_sandbox: Any) -> None:
+    """The SDK has no campaigns module: plain HTTP, as the worker's client does."""
+    import requests
+
+    def get(path: str, **params: str) -> Any:
+        reply = requests.get(default_sandbox.url + path, params=params, timeout=10,
+                             headers={"Authorization": f"Bearer {default_sandbox.token}"})
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    fixture = {c["id"]: c["properties"] for c in FIXTURE["campaigns"]["results"]}
+    bare = get("/marketing/v3/campaigns")
+    assert bare["total"] == len(fixture) and [c["properties"] for c in bare["results"]] == [{}] * len(fixture)
+    named = get("/marketing/v3/campaigns", properties="hs_name,hs_start_date,hs_currency_code,no_such_property")
+    for campaign in named["results"]:
+        expected = {k: v for k, v in fixture[campaign["id"]].items()
+                    if k in ("hs_name", "hs_start_date", "hs_currency_code")}
+        assert campaign["properties"] == expected and expected["hs_name"]
+        assert "budgetTotals" not in campaign and campaign["createdAt"] and campaign["updatedAt"]
+    first = next(iter(fixture))
+    assert get(f"/marketing/v3/campaigns/{first}")["properties"] == {}
+    assert get(f"/marketing/v3/campaigns/{first}", properties="hs_end_date")["properties"] == {
+        "hs_end_date": fixture[first]["hs_end_date"]}
