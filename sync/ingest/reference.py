@@ -15,7 +15,7 @@ from typing import Any
 from connector import CRMClient
 
 from ..storage import Mirror
-from .mapping import BadRecord, campaign_rows, owner_row, pipeline_rows, timestamp
+from .mapping import BadRecord, campaign_rows, owner_row, pipeline_rows, text, timestamp
 
 REFERENCE_STREAMS = ("account", "lifecycle_stages", "owners", "pipelines", "campaigns")
 # Every campaign property the mirror (``campaign_rows``) and the change check read: HubSpot returns none unnamed.
@@ -122,4 +122,4 @@ def _campaign_changed(campaign: dict[str, Any], previous: tuple[str | None, str]
         moved = timestamp(campaign.get("updatedAt"), "updatedAt") != updated_at
     except BadRecord:
         moved = True
-    return moved or any(props.get(k) != old.get(k) for k in totals)
+    return moved or any(text(props.get(k)) != text(old.get(k)) for k in totals)  # "" and null alike

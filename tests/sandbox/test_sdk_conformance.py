@@ -753,6 +753,45 @@ def test_wrong_token_is_401_invalid_authentication(default_sandbox: Any) -> None
 
 # -- what HubSpot really does with clears, upserts, definitions and campaigns (issue 15) -------------
 
+def test_null_changes_nothing_and_an_empty_string_clears_on_update(writable: HubSpot) -> None:
+    basic = writable.crm.contacts.basic_api
+
+    def update(**properties: str | None) -> Any:
+        return basic.update("101", simple_public_object_input=strict(sdk_contacts.SimplePublicObjectInput,
+                                                                     properties=properties))
+
+    set_first = update(jobtitle="Analyst", city="Lisbon")
+    kept = update(jobtitle=None)  # JSON null: accepted, and no change at all (API notes §1a)
+    assert kept.properties["jobtitle"] == "Analyst" and kept.updated_at == set_first.updated_at
+    cleared = update(jobtitle="")
+    assert cleared.properties["jobtitle"] == ""  # a cleared value is answered as ""
+    read = basic.get_by_id("101", properties=["jobtitle", "city"], properties_with_history=["jobtitle"])
+    assert (read.properties["jobtitle"], read.properties["city"]) == ("", "Lisbon")
+    assert [h.value for h in read.properties_with_history["jobtitle"]][:2] == ["", "Analyst"]
+    again = update(jobtitle="")  # clearing what is already empty changes nothing
+    assert again.updated_at == read.updated_at
+
+
+def test_null_changes_nothing_and_an_empty_string_clears_in_a_batch_update(writable: HubSpot) -> None:
+    batch = writable.crm.contacts.batch_api
+
+    def update(*items: tuple[str, dict[str, str | None]]) -> dict[str, dict[str, Any]]:
+        request = strict(sdk_contacts.BatchInputSimplePublicObjectBatchInput, inputs=[
+            strict(sdk_contacts.SimplePublicObjectBatchInput, id=i, properties=p) for i, p in items])
+        reply = batch.update(batch_input_simple_public_object_batch_input=request)
+        assert isinstance(reply, sdk_contacts.BatchResponseSimplePublicObject)
+        return {r.id: r.properties for r in reply.results}
+
+    update(("101", {"city": "Porto", "jobtitle": "CFO"}), ("102", {"city": "Braga"}))
+    answered = update(("101", {"city": None, "jobtitle": ""}), ("102", {"city": ""}))
+    assert (answered["101"]["city"], answered["101"]["jobtitle"], answered["102"]["city"]) == ("Porto", "", "")
+    read = strict(sdk_contacts.BatchReadInputSimplePublicObjectId,
+                  inputs=[strict(sdk_contacts.SimplePublicObjectId, id=i) for i in ("101", "102")],
+                  properties=["city", "jobtitle"], properties_with_history=[])
+    back = {r.id: r.properties for r in batch.read(batch_read_input_simple_public_object_id=read).results}
+    assert (back["101"]["city"], back["101"]["jobtitle"], back["102"]["city"]) == ("Porto", "", "")
+
+
 def test_campaign_properties_come_back_only_when_named(default_sandbox: Any) -> None:
     """The SDK has no campaigns module: plain HTTP, as the worker's client does."""
     import requests
