@@ -599,14 +599,15 @@ def test_schema_create_read_and_records(writable: HubSpot) -> None:
     objects = writable.crm.objects
     upsert = strict(sdk_objects.BatchInputSimplePublicObjectBatchInputUpsert, inputs=[
         strict(sdk_objects.SimplePublicObjectBatchInputUpsert, id="2026-W01", id_property="snapshot_key",
-               properties={"mql_count": "12"}),
+               properties={"mql_count": "12", "snapshot_key": "2026-W01"}, object_write_trace_id="a"),
         strict(sdk_objects.SimplePublicObjectBatchInputUpsert, id="2026-W02", id_property="snapshot_key",
-               properties={"mql_count": "15"})])
+               properties={"mql_count": "15"}, object_write_trace_id="b")])
     reply = objects.batch_api.upsert(schema.object_type_id, batch_input_simple_public_object_batch_input_upsert=upsert)
     assert isinstance(reply, sdk_objects.BatchResponseSimplePublicUpsertObject)
     assert all(isinstance(r, sdk_objects.SimplePublicUpsertObject) and r.new is True for r in reply.results)
-    assert {r.properties["snapshot_key"]: r.properties["mql_count"] for r in reply.results} == {
-        "2026-W01": "12", "2026-W02": "15"}
+    # the id property comes back only when it was sent inside properties; the trace id always (API notes §1a)
+    assert {r.object_write_trace_id: _sent_back(r) for r in reply.results} == {
+        "a": {"snapshot_key": "2026-W01", "mql_count": "12"}, "b": {"mql_count": "15"}}
 
     again = strict(sdk_objects.BatchInputSimplePublicObjectBatchInputUpsert, inputs=[
         strict(sdk_objects.SimplePublicObjectBatchInputUpsert, id="2026-W01", id_property="snapshot_key",
@@ -630,6 +631,12 @@ def test_schema_create_read_and_records(writable: HubSpot) -> None:
     with pytest.raises(sdk_schemas.ApiException) as info:
         core.create(object_schema_egg=_kpi_schema())
     assert info.value.status == 409
+
+
+def _sent_back(record: Any) -> dict[str, str]:
+    """An answer's properties without the three every answer carries, whatever was sent (API notes §3)."""
+    return {k: v for k, v in record.properties.items()
+            if k not in ("hs_object_id", "hs_createdate", "hs_lastmodifieddate")}
 
 
 def test_schema_associations_follow_associated_objects(writable: HubSpot) -> None:
@@ -790,6 +797,21 @@ def test_null_changes_nothing_and_an_empty_string_clears_in_a_batch_update(writa
                   properties=["city", "jobtitle"], properties_with_history=[])
     back = {r.id: r.properties for r in batch.read(batch_read_input_simple_public_object_id=read).results}
     assert (back["101"]["city"], back["101"]["jobtitle"], back["102"]["city"]) == ("Porto", "", "")
+
+
+def test_contact_upsert_answers_echo_trace_ids_and_only_the_properties_sent(writable: HubSpot) -> None:
+    upsert = strict(sdk_contacts.BatchInputSimplePublicObjectBatchInputUpsert, inputs=[
+        strict(sdk_contacts.SimplePublicObjectBatchInputUpsert, id=LIVE_CONTACTS[0]["properties"]["email"],
+               id_property="email", properties={"jobtitle": "VP"}, object_write_trace_id="0"),
+        strict(sdk_contacts.SimplePublicObjectBatchInputUpsert, id="upserted@example.com", id_property="email",
+               properties={"jobtitle": "Intern", "email": "upserted@example.com"}, object_write_trace_id="1")])
+    reply = writable.crm.contacts.batch_api.upsert(batch_input_simple_public_object_batch_input_upsert=upsert)
+    assert isinstance(reply, sdk_contacts.BatchResponseSimplePublicUpsertObject)
+    by_trace = {r.object_write_trace_id: r for r in reply.results}
+    assert set(by_trace) == {"0", "1"}
+    assert by_trace["0"].new is False and by_trace["0"].id == LIVE_CONTACTS[0]["id"]
+    assert "email" not in by_trace["0"].properties and by_trace["0"].properties["jobtitle"] == "VP"
+    assert by_trace["1"].new is True and by_trace["1"].properties["email"] == "upserted@example.com"
 
 
 def test_campaign_properties_come_back_only_when_named(default_sandbox: Any) -> None:
