@@ -236,8 +236,10 @@ class HubSpotClient:
     def property_definitions(self, object_type: str) -> list[dict[str, Any]]:
         return self.get(self.paths.properties(object_type), "properties.list")["results"]
 
-    def property_definition(self, object_type: str, name: str) -> dict[str, Any]:
-        return self.get(self.paths.property(object_type, name), "properties.read")
+    def property_definition(self, object_type: str, name: str, *, archived: bool = False) -> dict[str, Any]:
+        """One property; ``archived=True`` reads an archived one, which a plain read does not find."""
+        params = {"archived": "true"} if archived else None
+        return self.get(self.paths.property(object_type, name), "properties.read", params)
 
     def account_details(self) -> dict[str, Any]:
         return self.get(self.paths.account_details(), "account.details")
@@ -260,6 +262,9 @@ class HubSpotClient:
     def ensure_properties(self, object_type: str, definitions: Sequence[dict[str, Any]], *, create: bool = True
                           ) -> hubspot_writes.EnsureReport:
         return hubspot_writes.ensure_properties(self, object_type, definitions, create=create)
+
+    def restore_property(self, object_type: str, name: str) -> dict[str, Any]:
+        return hubspot_writes.restore_property(self, object_type, name)
 
     def ensure_schema(self, schema: dict[str, Any], *, create: bool = True
                       ) -> tuple[dict[str, Any], hubspot_writes.EnsureReport]:

@@ -189,12 +189,27 @@ def ensure_properties(client: HubSpotClient, object_type: str, definitions: Sequ
                 client.call("POST", client.paths.properties(object_type), endpoint="properties.create", json=wanted)
                 report.created.append(name)
                 continue
-            except Conflict:  # archived, or created meanwhile by someone else
-                actual = client.property_definition(object_type, name)
+            except Conflict:  # archived (a plain read does not find it), or created meanwhile by someone else
+                actual = _conflicting_property(client, object_type, name)
         report.existing.append(name)
         report.actual[name] = actual
         _compare_property(report, name, wanted, actual)
     return report
+
+
+def _conflicting_property(client: HubSpotClient, object_type: str, name: str) -> dict[str, Any]:
+    try:
+        return client.property_definition(object_type, name, archived=True)
+    except NotFound:
+        return client.property_definition(object_type, name)
+
+
+def restore_property(client: HubSpotClient, object_type: str, name: str) -> dict[str, Any]:
+    """Unarchive a property; the CRM's answer says whether it is live again (HubSpot documents no restore,
+    so the caller checks ``archived`` in it rather than trusting a 200)."""
+    path = client.paths.property(object_type, name)
+    return client.call("PATCH", path, endpoint="properties.restore", params={"archived": "true"},
+                       json={"archived": False}).body
 
 
 def ensure_schema(client: HubSpotClient, schema: dict[str, Any], *,

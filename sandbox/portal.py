@@ -282,7 +282,7 @@ class Portal:
         values: dict[str, str | None] = {}
         for name, raw in properties.items():
             definition = defs.get(name)
-            if definition is None:
+            if definition is None or definition.get("archived"):
                 problems.append(property_problem(name, "PROPERTY_DOESNT_EXIST",
                                                  f'Property "{name}" does not exist'))
                 continue

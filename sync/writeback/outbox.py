@@ -62,11 +62,13 @@ class PushResult:
 class Pusher:
     def __init__(self, client: CRMClient, mirror: Mirror, config: KpiConfig, *, prefix: str = "smk_",
                  group: str = "smarketing", max_attempts: int = 5, now: datetime | None = None,
-                 dashboards: bool = True, should_stop: Callable[[], bool] = lambda: False) -> None:
+                 dashboards: bool = True, should_stop: Callable[[], bool] = lambda: False,
+                 unarchive_properties: bool = False) -> None:
         self.client, self.mirror, self.config = client, mirror, config
         self.prefix, self.group, self.max_attempts = prefix, group, max_attempts
         self.now = now or datetime.now(UTC)
         self.dashboards = dashboards
+        self.unarchive_properties = unarchive_properties  # restore the worker's own archived properties
         self.should_stop = should_stop  # checked between KPI computations and batches: only the one in flight ends
         self.ownership: Ownership | None = None  # proven by ensure_schema, before anything is sent
 
@@ -163,7 +165,11 @@ class Pusher:
 
         A property that differs is reported, never changed; one that is not the worker's is held back.
         """
-        self.ownership = check_properties(self.client, self.mirror, self.prefix, self.group, create=create)
+        self.ownership = check_properties(self.client, self.mirror, self.prefix, self.group, create=create,
+                                          unarchive=self.unarchive_properties)
+        for object_type, prop in self.ownership.restored:  # what the CRM kept while archived is not known: resend
+            self.mirror.db.execute("UPDATE writeback_outbox SET confirmed = 0 WHERE object_type = ? AND property = ?",
+                                   [object_type, prop])
         result.blocked = dict(self.ownership.blocked)
         result.schema_differences += self.ownership.differing
         if self.dashboards:

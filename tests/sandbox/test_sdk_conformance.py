@@ -760,6 +760,14 @@ def test_wrong_token_is_401_invalid_authentication(default_sandbox: Any) -> None
 
 # -- what HubSpot really does with clears, upserts, definitions and campaigns (issue 15) -------------
 
+def lenient(model: type, **fields: Any) -> Any:
+    """A request model built WITHOUT validation: a body HubSpot's spec refuses, sent as the SDK would send it."""
+    package = model.__module__.split(".models.")[0]
+    config = importlib.import_module(f"{package}.configuration").Configuration()
+    config.client_side_validation = False
+    return model(**fields, local_vars_configuration=config)
+
+
 def test_null_changes_nothing_and_an_empty_string_clears_on_update(writable: HubSpot) -> None:
     basic = writable.crm.contacts.basic_api
 
@@ -812,6 +820,90 @@ def test_contact_upsert_answers_echo_trace_ids_and_only_the_properties_sent(writ
     assert by_trace["0"].new is False and by_trace["0"].id == LIVE_CONTACTS[0]["id"]
     assert "email" not in by_trace["0"].properties and by_trace["0"].properties["jobtitle"] == "VP"
     assert by_trace["1"].new is True and by_trace["1"].properties["email"] == "upserted@example.com"
+
+
+def _property(name: str, kind: str, field_type: str, options: list[Any] | None = None) -> Any:
+    return strict(sdk_properties.PropertyCreate, name=name, label=name, type=kind, field_type=field_type,
+                  group_name="contactinformation", options=options or [])
+
+
+def _refused(call: Any, exception: Any = sdk_properties.ApiException) -> dict[str, Any]:
+    """The SDK raises the ApiException of its package, with the 400 and HubSpot's VALIDATION_ERROR body."""
+    with pytest.raises(exception) as info:
+        call()
+    assert info.value.status == 400
+    body = error_body(info.value)
+    assert body["category"] == "VALIDATION_ERROR" and body["correlationId"] and body["status"] == "error"
+    assert body["errors"] and all(e["in"] and e["message"] for e in body["errors"])
+    return body
+
+
+def test_property_definitions_hubspot_refuses_are_a_validation_error(writable: HubSpot) -> None:
+    core = writable.crm.properties.core_api
+    unhidden = [lenient(sdk_properties.OptionInput, label="Gold", value="gold", display_order=0)]
+    body = _refused(lambda: core.create("contacts", property_create=_property("tier", "enumeration", "select",
+                                                                                unhidden)))
+    assert [e["in"] for e in body["errors"]] == ["options[0].hidden"]
+    body = _refused(lambda: core.create("contacts", property_create=_property("score", "number", "text")))
+    assert [e["in"] for e in body["errors"]] == ["fieldType"] and "'text' is not valid for type 'number'" in \
+        body["message"]
+    _refused(lambda: core.create("contacts", property_create=_property("tier", "enumeration", "select")))
+    _refused(lambda: core.create("contacts", property_create=_property("vip", "bool", "booleancheckbox")))
+    _refused(lambda: core.create("contacts", property_create=_property("when", "datetime", "select")))
+    for refused in ("tier", "score", "vip", "when"):
+        with pytest.raises(sdk_properties.ApiException) as info:
+            core.get_by_name("contacts", refused)
+        assert info.value.status == 404
+    _refused(lambda: writable.crm.properties.groups_api.create(
+        "contacts", property_group_create=lenient(sdk_properties.PropertyGroupCreate, name="no_label")))
+
+    two = [strict(sdk_properties.OptionInput, label=v.title(), value=v, hidden=False, display_order=i)
+           for i, v in enumerate(("true", "false"))]
+    made = core.create("contacts", property_create=_property("vip", "bool", "booleancheckbox", two))
+    assert isinstance(made, sdk_properties.ModelProperty) and {o.value for o in made.options} == {"true", "false"}
+    assert core.create("contacts", property_create=_property("notes", "string", "textarea")).field_type == "textarea"
+
+
+def test_schema_bodies_hubspot_refuses_are_a_validation_error(writable: HubSpot) -> None:
+    core = writable.crm.schemas.core_api
+
+    def egg(*properties: Any) -> Any:
+        return strict(sdk_schemas.ObjectSchemaEgg, name="thing", required_properties=[], associated_objects=[],
+                      labels=strict(sdk_schemas.ObjectTypeDefinitionLabels, singular="Thing", plural="Things"),
+                      properties=list(properties))
+
+    bad_pair = strict(sdk_schemas.ObjectTypePropertyCreate, name="size", label="Size", type="number",
+                      field_type="select")
+    body = _refused(lambda: core.create(object_schema_egg=egg(bad_pair)), sdk_schemas.ApiException)
+    assert [e["in"] for e in body["errors"]] == ["properties[0].fieldType"]
+    unordered = strict(sdk_schemas.ObjectTypePropertyCreate, name="kind", label="Kind", type="enumeration",
+                       field_type="select", options=[lenient(sdk_schemas.OptionInput, label="A", value="a",
+                                                             hidden=False)])
+    body = _refused(lambda: core.create(object_schema_egg=egg(unordered)), sdk_schemas.ApiException)
+    assert [e["in"] for e in body["errors"]] == ["properties[0].options[0].displayOrder"]
+    assert core.get_all().results == []  # nothing half-made
+
+
+def test_a_409_on_an_archived_property_then_reading_it_with_archived_true(writable: HubSpot) -> None:
+    core = writable.crm.properties.core_api
+    create = _property("smk_score", "number", "number")
+    core.create("contacts", property_create=create)
+    result, status, _ = core.archive_with_http_info("contacts", "smk_score")
+    assert result is None and status == 204
+    with pytest.raises(sdk_properties.ApiException) as info:
+        core.get_by_name("contacts", "smk_score")
+    assert info.value.status == 404
+    assert "smk_score" not in {p.name for p in core.get_all("contacts").results}
+    assert [p.name for p in core.get_all("contacts", archived=True).results] == ["smk_score"]
+    with pytest.raises(sdk_properties.ApiException) as info:
+        core.create("contacts", property_create=create)
+    assert info.value.status == 409 and error_body(info.value)["category"] == "OBJECT_ALREADY_EXISTS"
+    archived = core.get_by_name("contacts", "smk_score", archived=True)
+    assert isinstance(archived, sdk_properties.ModelProperty) and archived.archived is True
+    with pytest.raises(sdk_contacts.ApiException) as info:  # an archived property takes no values
+        writable.crm.contacts.basic_api.update("101", simple_public_object_input=strict(
+            sdk_contacts.SimplePublicObjectInput, properties={"smk_score": "3"}))
+    assert info.value.status == 400 and "PROPERTY_DOESNT_EXIST" in error_body(info.value)["message"]
 
 
 def test_campaign_properties_come_back_only_when_named(default_sandbox: Any) -> None:
