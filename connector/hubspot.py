@@ -241,9 +241,16 @@ class HubSpotClient:
         for page in self.pages(self.paths.owners(), "owners.list", params):
             yield from page.records
 
-    def campaigns(self) -> Iterator[dict[str, Any]]:
-        """Marketing campaigns (their budget and spend come from :meth:`campaign_budget_totals`)."""
-        for page in self.pages(self.paths.campaigns(), "campaigns.list", {"limit": PAGE_LIMIT}):
+    def campaigns(self, properties: Iterable[str] = ()) -> Iterator[dict[str, Any]]:
+        """Marketing campaigns with the named properties (their budget and spend: :meth:`campaign_budget_totals`).
+
+        HubSpot answers an empty ``properties`` map for every campaign unless the properties are named.
+        """
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        names = list(properties)
+        if names:
+            params["properties"] = ",".join(names)
+        for page in self.pages(self.paths.campaigns(), "campaigns.list", params):
             yield from page.records
 
     def campaign_budget_totals(self, campaign_id: str) -> dict[str, Any]:
@@ -262,8 +269,10 @@ class HubSpotClient:
         return shaped(self.get(self.paths.properties(object_type), "properties.list"),
                       "properties.list").get("results") or []
 
-    def property_definition(self, object_type: str, name: str) -> dict[str, Any]:
-        return shaped(self.get(self.paths.property(object_type, name), "properties.read"), "properties.read",
+    def property_definition(self, object_type: str, name: str, *, archived: bool = False) -> dict[str, Any]:
+        """One property; ``archived=True`` reads an archived one, which a plain read does not find."""
+        params = {"archived": "true"} if archived else None
+        return shaped(self.get(self.paths.property(object_type, name), "properties.read", params), "properties.read",
                       ("options",))
 
     def account_details(self) -> dict[str, Any]:
@@ -287,6 +296,9 @@ class HubSpotClient:
     def ensure_properties(self, object_type: str, definitions: Sequence[dict[str, Any]], *, create: bool = True
                           ) -> hubspot_writes.EnsureReport:
         return hubspot_writes.ensure_properties(self, object_type, definitions, create=create)
+
+    def restore_property(self, object_type: str, name: str) -> dict[str, Any]:
+        return hubspot_writes.restore_property(self, object_type, name)
 
     def ensure_schema(self, schema: dict[str, Any], *, create: bool = True
                       ) -> tuple[dict[str, Any], hubspot_writes.EnsureReport]:

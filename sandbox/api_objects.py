@@ -220,6 +220,8 @@ def batch_update(app: SandboxApp, call: Call) -> Reply:
 
 
 def batch_upsert(app: SandboxApp, call: Call) -> Reply:
+    """Each answer echoes the input's ``objectWriteTraceId``, and the id property only if it was sent inside
+    ``properties``: whether HubSpot echoes it otherwise is not documented (API notes §1a)."""
     t, started = _type(app, call), utc_now_iso()
     inputs = _inputs(call)
     for item in inputs:
@@ -241,8 +243,10 @@ def batch_upsert(app: SandboxApp, call: Call) -> Reply:
         else:
             app.portal.update(t, record, properties)
             new = False
-        names = property_names(app.portal, t, list(properties) + [id_property])
-        results.append({**render(app.portal, t, record, names), "new": new})
+        result = {**render(app.portal, t, record, property_names(app.portal, t, list(properties))), "new": new}
+        if item.get("objectWriteTraceId"):
+            result["objectWriteTraceId"] = str(item["objectWriteTraceId"])
+        results.append(result)
     return _batch_reply(results, errors, started)
 
 

@@ -275,14 +275,18 @@ class Portal:
     # -- validation and side effects -------------------------------------------------------------
 
     def validate(self, object_type: str, properties: Any, *, creating: bool) -> dict[str, str | None]:
-        """Normalised values, or a 400 naming every bad property, as HubSpot answers."""
+        """Normalised values, or a 400 naming every bad property, as HubSpot answers.
+
+        JSON null changes nothing; ``""`` clears a value (API notes §1a), and a create has nothing to clear.
+        """
         if not isinstance(properties, dict):
             raise bad_request("'properties' must be an object of property name to string value.")
         defs = self.properties[object_type]
-        problems, values = [], {}
+        problems: list[dict[str, Any]] = []
+        values: dict[str, str | None] = {}
         for name, raw in properties.items():
             definition = defs.get(name)
-            if definition is None:
+            if definition is None or definition.get("archived"):
                 problems.append(property_problem(name, "PROPERTY_DOESNT_EXIST",
                                                  f'Property "{name}" does not exist'))
                 continue
@@ -290,6 +294,10 @@ class Portal:
                     creating and name in ("createdate", "hs_createdate")):
                 problems.append(property_problem(
                     name, "READ_ONLY_VALUE", f'Property "{name}" is a read only property; its value cannot be set.'))
+                continue
+            if raw is None or raw == "":
+                if raw == "" and not creating:
+                    values[name] = ""
                 continue
             value, error = self._normalise(object_type, definition, raw)
             if error:
@@ -301,8 +309,6 @@ class Portal:
         return values
 
     def _normalise(self, object_type: str, definition: dict[str, Any], raw: Any) -> tuple[str | None, str | None]:
-        if raw is None or raw == "":
-            return None, None
         text = str(raw).lower() if isinstance(raw, bool) else str(raw)
         kind, name = definition["type"], definition["name"]
         if kind == "number":
@@ -333,15 +339,15 @@ class Portal:
         return text, None
 
     def _claim_email(self, email: str | None, record_id: str) -> None:
-        if not email:
-            return
-        owner = self._emails.get(email.lower())
+        """The email becomes the record's key; a cleared one (``""``) frees the old one."""
+        owner = self._emails.get(email.lower()) if email else None
         if owner and owner != record_id:
             raise conflict(f"Contact already exists. Existing ID: {owner}")
         record = self.stores["contacts"].records.get(record_id)
         if record is not None:
             self._release_email(record)
-        self._emails[email.lower()] = record_id
+        if email:
+            self._emails[email.lower()] = record_id
 
     def _release_email(self, record: Record) -> None:
         email = (record.properties.get("email") or "").lower()
@@ -354,7 +360,9 @@ class Portal:
             self._emails[email.lower()] = record.id
 
     def _set(self, record: Record, name: str, value: str | None, source: str) -> bool:
-        if record.properties.get(name) == value:
+        """Set one value; a cleared one is kept as ``""`` (HubSpot answers it so), clearing no value is no change."""
+        old = record.properties.get(name)
+        if old == value or (value == "" and old is None):
             return False
         _, now = self.now()
         entries = record.history.setdefault(name, list(record.history_of(name)))
@@ -397,7 +405,7 @@ class Portal:
         as the latest entry, like the v2 date. The history keeps every change.
         """
         old = record.properties.get("lifecyclestage")
-        if new == old:
+        if (new or None) == (old or None):
             return False
         order = self.stage_order()
         if old and new and order[new] < order[old]:

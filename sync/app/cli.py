@@ -233,7 +233,8 @@ def push_command(settings: Settings, dry_run: bool) -> None:
         client, _ = connect(settings, mirror, writes=True)
         result = Pusher(client, mirror, kpi_config(settings, mirror), prefix=settings.property_prefix,
                         group=settings.property_group,
-                        max_attempts=settings.writeback_max_attempts).push(dry_run=mode == "dry-run")
+                        max_attempts=settings.writeback_max_attempts,
+                        unarchive_properties=settings.unarchive_properties).push(dry_run=mode == "dry-run")
     if mode == "dry-run":
         for line in _dry_run(result):
             click.echo(line)

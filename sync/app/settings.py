@@ -260,6 +260,8 @@ class Settings(BaseSettings):
         default="smk_", description="Prefix of the worker's own CRM properties.")
     property_group: str = Field(default="smarketing", min_length=1, description="CRM property group of them.")
     writeback_max_attempts: int = Field(default=5, ge=1, le=100, description="Tries before a failed write is parked.")
+    unarchive_properties: bool = Field(
+        default=False, description="Restore the worker's own CRM properties found archived (on/off).")
     sync_interval_minutes: float = Field(default=15.0, gt=0, le=10080, description="Minutes between two cycles of run.")
     sync_cron: Annotated[str | None, AfterValidator(_cron)] = Field(
         default=None, description="Crontab line for the cycles instead of the interval.")
@@ -274,7 +276,7 @@ class Settings(BaseSettings):
     log_level: Annotated[str, AfterValidator(_log_level)] = Field(default="INFO", description="Log level.")
 
 
-_ACCEPTED = {"log_level": "use one of " + ", ".join(LOG_LEVELS)}
+_ACCEPTED = {"log_level": "use one of " + ", ".join(LOG_LEVELS), "unarchive_properties": "use on or off"}
 _SECRET_FIELDS = {"hubspot_token"}
 
 

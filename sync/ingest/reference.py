@@ -24,9 +24,12 @@ from connector import CRMClient
 
 from ..storage import Mirror
 from .deletions import DeletionGuards
-from .mapping import BadRecord, Row, campaign_rows, lifecycle_row, owner_row, pipeline_row, stage_row, timestamp
+from .mapping import BadRecord, Row, campaign_rows, lifecycle_row, owner_row, pipeline_row, stage_row, text, timestamp
 
 REFERENCE_STREAMS = ("account", "lifecycle_stages", "owners", "pipelines", "campaigns")
+# Every campaign property the mirror (``campaign_rows``) and the change check read: HubSpot returns none unnamed.
+CAMPAIGN_PROPERTIES = ("hs_name", "hs_start_date", "hs_end_date", "hs_campaign_status", "hs_currency_code",
+                       "hs_budget_items_sum_amount", "hs_spend_items_sum_amount")
 
 
 @dataclass
@@ -142,7 +145,7 @@ class ReferenceReader:
         db = self.mirror.db
         known = {r[0]: r[1:] for r in db.execute("SELECT id, updated_at, properties FROM campaigns").fetchall()}
         typed, items, refreshed = Typed(), [], set()
-        for campaign in self.client.campaigns():
+        for campaign in self.client.campaigns(CAMPAIGN_PROPERTIES):
             campaign_id = _text_id(campaign, "id")
             if not isinstance(campaign.get("id"), str) or not campaign_id:
                 typed.refuse(campaign, "the campaign has no id", (campaign_id,), campaign_id)
@@ -191,4 +194,4 @@ def _campaign_changed(campaign: dict[str, Any], previous: tuple[str | None, str]
         moved = timestamp(campaign.get("updatedAt"), "updatedAt") != updated_at
     except BadRecord:
         moved = True
-    return moved or any(props.get(k) != old.get(k) for k in totals)
+    return moved or any(text(props.get(k)) != text(old.get(k)) for k in totals)  # "" and null alike

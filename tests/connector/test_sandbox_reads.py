@@ -86,3 +86,13 @@ def test_a_date_versioned_client_reads_everything_from_dated_paths(serve):
          "secondaryDisplayProperties": [], "shouldCreateSameObjectAssociation": False})[1].created == ["x"]
     routes = api.stats()["requests_by_route"]
     assert not [r for r in routes if "/v3/" in r or "/v4/" in r]
+
+
+def test_campaigns_come_with_the_properties_named_and_only_those(serve):
+    from sandbox import build_portal
+    api = serve(build_portal())
+    client = HubSpotClient(api.server.token, api.url)
+    assert [c["properties"] for c in client.campaigns()] == [{}] * 4  # none named: none answered, as HubSpot
+    named = list(client.campaigns(["hs_name", "hs_end_date"]))
+    assert len(named) == 4 and all(set(c["properties"]) <= {"hs_name", "hs_end_date"} for c in named)
+    assert all(c["properties"]["hs_name"] for c in named)

@@ -63,6 +63,20 @@ def test_require_token_names_the_variable_when_missing():
     assert caught.value.lines[0].startswith("SMARKETING_HUBSPOT_TOKEN: not set")
 
 
+@pytest.mark.parametrize("value, on", [("on", True), ("off", False), ("ON", True)])
+def test_restoring_archived_properties_is_off_unless_switched_on(monkeypatch, value, on):
+    assert load_settings().unarchive_properties is False
+    monkeypatch.setenv("SMARKETING_UNARCHIVE_PROPERTIES", value)
+    assert load_settings().unarchive_properties is on
+
+
+def test_a_bad_unarchive_switch_names_the_variable(monkeypatch):
+    monkeypatch.setenv("SMARKETING_UNARCHIVE_PROPERTIES", "maybe")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert caught.value.lines == ["SMARKETING_UNARCHIVE_PROPERTIES: 'maybe' is not valid; use on or off"]
+
+
 def test_every_setting_is_documented_in_the_readme():
     from tests.conftest import REPO
     readme = (REPO / "README.md").read_text()
