@@ -21,12 +21,13 @@ from .errors import (
 from .hubspot import DEFAULT_BASE_URL, ApiResponse, BatchRead, HubSpotClient, Page
 from .hubspot_search import SearchPage
 from .hubspot_writes import EnsureReport, WriteOutcome
+from .paths import ACCEPTED_FORM as API_VERSION_FORM
 from .paths import Paths, valid_api_version
 from .read_ahead import read_ahead
 from .retrying import RetryPolicy
 from .stats import ClientStats
 
-__all__ = ["DEFAULT_BASE_URL", "ApiResponse", "AuthError", "BadRequest", "BatchRead", "ClientStats", "Conflict",
-           "CRMClient", "CRMError", "DailyLimitReached", "EnsureReport", "HubSpotClient", "MalformedAnswer",
-           "MissingScopes", "NotFound", "Page", "Paths", "RateLimited", "RetryPolicy", "SearchPage", "ServerError",
-           "TransportError", "WriteOutcome", "is_refusal", "read_ahead", "valid_api_version"]
+__all__ = ["API_VERSION_FORM", "DEFAULT_BASE_URL", "ApiResponse", "AuthError", "BadRequest", "BatchRead",
+           "ClientStats", "Conflict", "CRMClient", "CRMError", "DailyLimitReached", "EnsureReport", "HubSpotClient",
+           "MalformedAnswer", "MissingScopes", "NotFound", "Page", "Paths", "RateLimited", "RetryPolicy", "SearchPage",
+           "ServerError", "TransportError", "WriteOutcome", "is_refusal", "read_ahead", "valid_api_version"]

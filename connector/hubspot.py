@@ -17,7 +17,7 @@ import requests
 
 from . import hubspot_search, hubspot_writes
 from .errors import CRMError, MalformedAnswer, TransportError, error_for, scrub, shaped, transport_cause
-from .limits import BATCH_LIMIT, HISTORY_BATCH_LIMIT, HISTORY_PAGE_LIMIT, PAGE_LIMIT, chunks
+from .limits import ASSOCIATION_BATCH_LIMIT, BATCH_LIMIT, HISTORY_BATCH_LIMIT, HISTORY_PAGE_LIMIT, PAGE_LIMIT, chunks
 from .pacing import Pacer
 from .paths import Paths
 from .retrying import RetryPolicy, retrying
@@ -207,14 +207,29 @@ class HubSpotClient:
         return result
 
     def associations(self, from_type: str, to_type: str, ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-        """Associated ids per record, through associations v4 batch read (100 ids a call)."""
+        """Every associated id per record, through associations v4 batch read (1000 ids a call).
+
+        An answer holds a limited number of links a record; a record with more carries its own
+        ``paging.next.after``, which a later call sends beside its id until its links are all read.
+        """
         linked: dict[str, list[dict[str, Any]]] = {}
-        for chunk in chunks(list(ids), BATCH_LIMIT):
+        todo: list[dict[str, str]] = [{"id": i} for i in dict.fromkeys(str(i) for i in ids)]
+        cursors: set[tuple[str, str]] = set()
+        while todo:
+            chunk, todo = todo[:ASSOCIATION_BATCH_LIMIT], todo[ASSOCIATION_BATCH_LIMIT:]
             answer = shaped(self.call("POST", self.paths.associations_batch_read(from_type, to_type),
-                                      endpoint="associations.batch_read",
-                                      json={"inputs": [{"id": i} for i in chunk]}).body, "associations.batch_read")
+                                      endpoint="associations.batch_read", json={"inputs": chunk}).body,
+                            "associations.batch_read")
             for result in answer.get("results", []):
-                linked[str(result["from"]["id"])] = result.get("to", [])
+                record_id = str(result["from"]["id"])
+                linked.setdefault(record_id, []).extend(result.get("to", []))
+                after = ((result.get("paging") or {}).get("next") or {}).get("after")
+                if after is not None:
+                    if (record_id, after) in cursors:
+                        raise CRMError(f"the API returned the paging cursor {after!r} of {from_type} {record_id} "
+                                       "twice", endpoint="associations.batch_read")
+                    cursors.add((record_id, after))
+                    todo.append({"id": record_id, "after": str(after)})
         return linked
 
     def pipelines(self, object_type: str = "deals") -> list[dict[str, Any]]:
@@ -226,9 +241,16 @@ class HubSpotClient:
         for page in self.pages(self.paths.owners(), "owners.list", params):
             yield from page.records
 
-    def campaigns(self) -> Iterator[dict[str, Any]]:
-        """Marketing campaigns (their budget and spend come from :meth:`campaign_budget_totals`)."""
-        for page in self.pages(self.paths.campaigns(), "campaigns.list", {"limit": PAGE_LIMIT}):
+    def campaigns(self, properties: Iterable[str] = ()) -> Iterator[dict[str, Any]]:
+        """Marketing campaigns with the named properties (their budget and spend: :meth:`campaign_budget_totals`).
+
+        HubSpot answers an empty ``properties`` map for every campaign unless the properties are named.
+        """
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        names = list(properties)
+        if names:
+            params["properties"] = ",".join(names)
+        for page in self.pages(self.paths.campaigns(), "campaigns.list", params):
             yield from page.records
 
     def campaign_budget_totals(self, campaign_id: str) -> dict[str, Any]:
@@ -247,8 +269,10 @@ class HubSpotClient:
         return shaped(self.get(self.paths.properties(object_type), "properties.list"),
                       "properties.list").get("results") or []
 
-    def property_definition(self, object_type: str, name: str) -> dict[str, Any]:
-        return shaped(self.get(self.paths.property(object_type, name), "properties.read"), "properties.read",
+    def property_definition(self, object_type: str, name: str, *, archived: bool = False) -> dict[str, Any]:
+        """One property; ``archived=True`` reads an archived one, which a plain read does not find."""
+        params = {"archived": "true"} if archived else None
+        return shaped(self.get(self.paths.property(object_type, name), "properties.read", params), "properties.read",
                       ("options",))
 
     def account_details(self) -> dict[str, Any]:
@@ -272,6 +296,9 @@ class HubSpotClient:
     def ensure_properties(self, object_type: str, definitions: Sequence[dict[str, Any]], *, create: bool = True
                           ) -> hubspot_writes.EnsureReport:
         return hubspot_writes.ensure_properties(self, object_type, definitions, create=create)
+
+    def restore_property(self, object_type: str, name: str) -> dict[str, Any]:
+        return hubspot_writes.restore_property(self, object_type, name)
 
     def ensure_schema(self, schema: dict[str, Any], *, create: bool = True
                       ) -> tuple[dict[str, Any], hubspot_writes.EnsureReport]:

@@ -4,7 +4,9 @@ Search refuses to page past 10,000 results, and its ``after`` offsets shift when
 we read. So this pages by key instead (API notes, section 4): ascending on the last-modified time from
 a cursor, and, where more than a page of records share one millisecond (HubSpot's bulk jobs), through
 that instant by object id. No query ever uses ``after``, so the cap is never reached and a record that
-changes mid-read cannot make another one be skipped.
+changes mid-read cannot make another one be skipped. Every filter on the last-modified time is GTE or
+LTE: HubSpot does not document EQ on a datetime at millisecond precision, so an instant is GTE and LTE
+on itself (API notes, section 1a).
 
 The caller picks ``until_ms`` = sync start minus the search lag (``SMARKETING_SEARCH_LAG_SECONDS``) and
 stores it as the next run's ``since_ms``: a record indexed late is then read by the next run.
@@ -112,7 +114,8 @@ class _Search:
         """Every record last modified at ``instant``, by ascending id, skipping the ids in ``seen``."""
         last_id = 0
         while True:
-            results, done, _ = self.page([self.filter("EQ", instant), self.filter("GT", last_id, ID)], ID)
+            results, done, _ = self.page([self.filter("GTE", instant), self.filter("LTE", instant),
+                                          self.filter("GT", last_id, ID)], ID)
             fresh = [r for r in results if r["id"] not in seen]
             if fresh:
                 yield SearchPage(fresh, instant)

@@ -50,9 +50,14 @@ def batch_update(client: HubSpotClient, object_type: str,
 
 def batch_upsert(client: HubSpotClient, object_type: str, inputs: Sequence[tuple[str, dict[str, str | None]]],
                  id_property: str) -> list[WriteOutcome]:
-    """Create or update records keyed by a unique property; results are matched on that property's value."""
-    prepared = [_Input(str(key), {"id": str(key), "idProperty": id_property, "properties": props,
-                                  "objectWriteTraceId": str(n)}) for n, (key, props) in enumerate(inputs)]
+    """Create or update records keyed by a unique property.
+
+    HubSpot may not echo the id property in an answer unless it was sent inside ``properties`` (API notes §1a),
+    so it is sent there too, and each result is matched by its ``objectWriteTraceId``, else by that value.
+    """
+    prepared = [_Input(str(key), {"id": str(key), "idProperty": id_property,
+                                  "properties": {**props, id_property: str(key)}, "objectWriteTraceId": str(n)})
+                for n, (key, props) in enumerate(inputs)]
     return _write(client, object_type, "upsert", prepared, lambda r: (r.get("properties") or {}).get(id_property))
 
 
@@ -85,15 +90,20 @@ def _write_chunk(client: HubSpotClient, object_type: str, operation: str, chunk:
 
 def _match(chunk: Sequence[_Input], body: dict[str, Any],
            key_of: Callable[[dict[str, Any]], Any]) -> list[WriteOutcome]:
-    """Pair results and errors with inputs; an error wins over a result (writing again is harmless)."""
+    """Pair results and errors with inputs, by trace id first, else by key; an error wins over a result (writing
+    again is harmless)."""
+    traces = {i.body["objectWriteTraceId"]: i.key for i in chunk}
     results: dict[str, dict[str, Any]] = {}
     for result in body.get("results") or []:
+        traced = traces.get(str(result.get("objectWriteTraceId")))
+        if traced is not None:
+            results[traced] = result
+            continue
         key = key_of(result)
         if key is not None:
             results.setdefault(str(key), result)
             results.setdefault(str(key).casefold(), result)  # HubSpot lower-cases emails
     keys = {i.key for i in chunk}
-    traces = {i.body["objectWriteTraceId"]: i.key for i in chunk}
     errors: dict[str, dict[str, Any]] = {}
     unmatched: list[dict[str, Any]] = []
     for error in body.get("errors") or []:
@@ -180,12 +190,27 @@ def ensure_properties(client: HubSpotClient, object_type: str, definitions: Sequ
                 client.call("POST", client.paths.properties(object_type), endpoint="properties.create", json=wanted)
                 report.created.append(name)
                 continue
-            except Conflict:  # archived, or created meanwhile by someone else
-                actual = client.property_definition(object_type, name)
+            except Conflict:  # archived (a plain read does not find it), or created meanwhile by someone else
+                actual = _conflicting_property(client, object_type, name)
         report.existing.append(name)
         report.actual[name] = actual
         _compare_property(report, name, wanted, actual)
     return report
+
+
+def _conflicting_property(client: HubSpotClient, object_type: str, name: str) -> dict[str, Any]:
+    try:
+        return client.property_definition(object_type, name, archived=True)
+    except NotFound:
+        return client.property_definition(object_type, name)
+
+
+def restore_property(client: HubSpotClient, object_type: str, name: str) -> dict[str, Any]:
+    """Unarchive a property; the CRM's answer says whether it is live again (HubSpot documents no restore,
+    so the caller checks ``archived`` in it rather than trusting a 200)."""
+    path = client.paths.property(object_type, name)
+    return client.call("PATCH", path, endpoint="properties.restore", params={"archived": "true"},
+                       json={"archived": False}).body
 
 
 def ensure_schema(client: HubSpotClient, schema: dict[str, Any], *,
@@ -203,7 +228,8 @@ def ensure_schema(client: HubSpotClient, schema: dict[str, Any], *,
         return {}, report
     if actual is None:
         try:
-            created = client.call("POST", client.paths.schemas(), endpoint="schemas.create", json=schema).body
+            created = client.call("POST", client.paths.schemas(), endpoint="schemas.create",
+                                  json=client.paths.schema_body(schema)).body
             report.created.append(name)
             return created, report
         except Conflict:  # created meanwhile, or the name is taken by something that is not a custom object

@@ -110,10 +110,10 @@ def ltv_to_cac(ctx: KpiContext, by: str | None) -> list[KpiResult]:
     if value.value is None or cac.value is None:
         missing, why = ("CLV", value.reason) if value.value is None else ("CAC", cac.reason)
         return [KpiResult("ltv_to_cac", ctx.label, "all", None, value.value, cac.value, ctx.as_of_iso,
-                          value.excluded, f"{missing} is null" + (f": {why}" if why else ""), "rate",
+                          value.excluded, f"{missing} is null" + (f": {why}" if why else ""), "ratio",
                           {"method": "historical"})]
     return [ratio("ltv_to_cac", ctx.label, "all", Fraction(value.value), Fraction(cac.value), ctx.as_of_iso,
-                  excluded=value.excluded, empty="CAC is 0", method="historical")]
+                  unit="ratio", excluded=value.excluded, empty="CAC is 0", method="historical")]
 
 
 def retention_rate(ctx: KpiContext, by: str | None) -> list[KpiResult]:

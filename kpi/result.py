@@ -24,36 +24,6 @@ class KpiResult:
     unit: str = "count"  # count | rate | money | days | hours
     details: dict[str, Any] = field(default_factory=dict)  # e.g. immature, method, per-day rows
 
-    def as_json(self) -> dict[str, Any]:
-        """Numbers as JSON numbers (never strings); exact values become floats only here."""
-        out = {"kpi": self.kpi, "period": self.period, "segment": self.segment, "value": _json(self.value),
-               "numerator": _json(self.numerator), "denominator": _json(self.denominator),
-               "excluded": dict(self.excluded), "as_of": self.as_of}
-        if self.reason:
-            out["reason"] = self.reason
-        if self.details:
-            out["details"] = _plain(self.details)
-        return out
-
-
-def _plain(value: Any) -> Any:
-    """Exact numbers nested in details, as JSON numbers."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return _json(value) if isinstance(value, Fraction | Decimal) else value
-
-
-def _json(value: Number | None) -> int | float | None:
-    if value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Fraction) and value.denominator == 1:
-        return int(value)
-    return float(value)
-
 
 def ratio(kpi: str, period: str, segment: str, numerator: Number, denominator: Number, as_of: str, *,
           unit: str = "rate", excluded: dict[str, int] | None = None, empty: str = "the denominator is 0",

@@ -6,16 +6,13 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from .associations import SINGULAR
+from .definitions import check_group, check_property, check_schema
 from .errors import ApiError, bad_request, conflict, forbidden, resource_not_found
 from .render import utc_now_iso
-from .routing import Call, Reply, Router
+from .routing import SCHEMA_FIELDS, Call, Reply, Router, api_version
 
 if TYPE_CHECKING:
     from .app import SandboxApp
-
-PROPERTY_TYPES = {"string", "number", "date", "datetime", "enumeration", "bool", "phone_number"}
-FIELD_TYPES = {"text", "textarea", "number", "date", "select", "radio", "checkbox", "booleancheckbox",
-               "calculation_equation", "file", "html", "phonenumber"}
 
 
 def _props_type(app: SandboxApp, call: Call) -> str:
@@ -31,26 +28,19 @@ def list_properties(app: SandboxApp, call: Call) -> Reply:
 
 
 def read_property(app: SandboxApp, call: Call) -> Reply:
+    """One property; an archived one only with ``archived=true``, which reads only archived ones (API notes §1a)."""
     t = _props_type(app, call)
     prop = app.portal.properties[t].get(call.params["propertyName"])
-    if prop is None:
+    if prop is None or prop["archived"] != call.flag("archived"):
         raise resource_not_found(f"Unable to find property {call.params['propertyName']} for object type {t}")
     return Reply(200, prop)
 
 
-def _check_property(app: SandboxApp, t: str, body: dict[str, Any], *, partial: bool) -> None:
-    required = () if partial else ("name", "label", "type", "fieldType", "groupName")
-    missing = [k for k in required if not body.get(k)]
-    if missing:
-        raise bad_request(f"Missing required fields: {', '.join(missing)}")
-    if "type" in body and body["type"] not in PROPERTY_TYPES:
-        raise bad_request(f"Invalid property type {body['type']!r}; use one of {sorted(PROPERTY_TYPES)}")
-    if "fieldType" in body and body["fieldType"] not in FIELD_TYPES:
-        raise bad_request(f"Invalid fieldType {body['fieldType']!r}; use one of {sorted(FIELD_TYPES)}")
+def _check_property(app: SandboxApp, t: str, body: dict[str, Any], *, partial: bool,
+                    current: dict[str, Any] | None = None) -> None:
+    check_property(body, partial=partial, current=current)
     if "groupName" in body and body["groupName"] not in app.portal.groups[t]:
         raise bad_request(f"Property group {body['groupName']!r} does not exist for {t}.")
-    if body.get("type") == "enumeration" and not body.get("options") and not partial:
-        raise bad_request("Enumeration properties need 'options'.")
 
 
 def _new_property(body: dict[str, Any], *, system: bool = False) -> dict[str, Any]:
@@ -80,19 +70,32 @@ def create_property(app: SandboxApp, call: Call) -> Reply:
 
 
 def update_property(app: SandboxApp, call: Call) -> Reply:
+    """A PATCH; with ``archived=true`` it finds an archived property, which ``"archived": false`` restores
+    (HubSpot documents no restore: the sandbox models this one, the worker checks the answer)."""
     t = _props_type(app, call)
     prop = read_property(app, call).body
     body = call.object_body()
     if prop["modificationMetadata"]["readOnlyDefinition"]:
         raise bad_request(f"The definition of {prop['name']} is read-only.")
-    _check_property(app, t, body, partial=True)
-    for key in ("label", "type", "fieldType", "groupName", "description", "displayOrder", "hidden", "formField"):
+    _check_property(app, t, body, partial=True, current=prop)
+    if "archived" in body and not isinstance(body["archived"], bool):
+        raise bad_request("archived must be true or false")
+    for key in ("label", "type", "fieldType", "groupName", "description", "displayOrder", "hidden", "formField",
+                "archived"):
         if key in body:
             prop[key] = body[key]
     if "options" in body:
         prop["options"] = [{"hidden": False, "description": "", **o} for o in body["options"]]
     prop["updatedAt"] = utc_now_iso()
     return Reply(200, prop)
+
+
+def archive_property(app: SandboxApp, call: Call) -> Reply:
+    prop = read_property(app, call).body
+    if not prop["modificationMetadata"]["archivable"]:
+        raise bad_request(f"{prop['name']} is a HubSpot property and cannot be archived.")
+    prop.update(archived=True, updatedAt=utc_now_iso())
+    return Reply(204)
 
 
 def list_groups(app: SandboxApp, call: Call) -> Reply:
@@ -109,8 +112,7 @@ def read_group(app: SandboxApp, call: Call) -> Reply:
 def create_group(app: SandboxApp, call: Call) -> Reply:
     t = _props_type(app, call)
     body = call.object_body()
-    if not body.get("name") or not body.get("label"):
-        raise bad_request("Missing required fields: name, label")
+    check_group(body)
     if body["name"] in app.portal.groups[t]:
         raise conflict(f"A property group named '{body['name']}' already exists.", "OBJECT_ALREADY_EXISTS")
     group = {"name": body["name"], "label": body["label"], "displayOrder": body.get("displayOrder", -1),
@@ -191,9 +193,9 @@ def create_schema(app: SandboxApp, call: Call) -> Reply:
     if not app.portal.custom_objects_allowed:
         raise forbidden("Custom objects are only available on Enterprise portals.", "MISSING_SCOPES")
     body = call.object_body()
-    missing = [k for k in ("name", "labels", "properties", "requiredProperties", "associatedObjects")
-               if k not in body]
-    if missing:
+    check_schema(body)
+    missing = [k for k in SCHEMA_FIELDS[api_version(call.path)] if k not in body]
+    if missing:  # what a dated version's body requires beyond v3's
         raise bad_request(f"Missing required fields: {', '.join(missing)}")
     name = body["name"]
     if name in app.portal.schemas or name in app.portal.stores:
@@ -225,6 +227,7 @@ def create_schema(app: SandboxApp, call: Call) -> Reply:
         "requiredProperties": body["requiredProperties"], "searchableProperties": body.get("searchableProperties", []),
         "primaryDisplayProperty": body.get("primaryDisplayProperty"),
         "secondaryDisplayProperties": body.get("secondaryDisplayProperties", []),
+        "allowsSensitiveProperties": bool(body.get("allowsSensitiveProperties", False)),
         "associations": [{"id": str(int(number) * 10 + i), "fromObjectTypeId": f"2-{number}",
                           "toObjectTypeId": app.portal.type_id(target),
                           "name": f"{name}_to_{SINGULAR.get(target, target)}"} for i, target in enumerate(targets)],
@@ -247,19 +250,23 @@ def _campaign(app: SandboxApp, call: Call) -> dict[str, Any]:
     raise ApiError(404, "OBJECT_NOT_FOUND", f"Campaign {call.params['campaignGuid']} not found")
 
 
-def _public(campaign: dict[str, Any]) -> dict[str, Any]:
-    return {k: copy.deepcopy(v) for k, v in campaign.items() if k != "budgetTotals"}
+def _public(campaign: dict[str, Any], asked: list[str] | None) -> dict[str, Any]:
+    """A campaign as HubSpot answers it: an empty ``properties`` map unless properties are named (API notes §1a)."""
+    public = {k: copy.deepcopy(v) for k, v in campaign.items() if k not in ("budgetTotals", "properties")}
+    props = campaign["properties"]
+    public["properties"] = {name: props[name] for name in asked or () if name in props}
+    return public
 
 
 def list_campaigns(app: SandboxApp, call: Call) -> Reply:
-    name = (call.arg("name") or "").lower()
-    chosen = [_public(c) for c in app.portal.campaigns
+    name, asked = (call.arg("name") or "").lower(), call.csv("properties")
+    chosen = [_public(c, asked) for c in app.portal.campaigns
               if name in (c["properties"].get("hs_name") or "").lower()]
     return Reply(200, {"total": len(chosen), **_offset_page(call, chosen, 50, 100)})
 
 
 def read_campaign(app: SandboxApp, call: Call) -> Reply:
-    return Reply(200, {**_public(_campaign(app, call)), "assets": {}})
+    return Reply(200, {**_public(_campaign(app, call), call.csv("properties")), "assets": {}})
 
 
 def campaign_budget_totals(app: SandboxApp, call: Call) -> Reply:
@@ -279,6 +286,7 @@ def register(router: Router) -> None:
     router.add("POST", props, create_property, write=True)
     router.add("GET", f"{props}/{{propertyName}}", read_property)
     router.add("PATCH", f"{props}/{{propertyName}}", update_property, write=True)
+    router.add("DELETE", f"{props}/{{propertyName}}", archive_property, write=True)
     router.add("GET", "/crm/v3/pipelines/{objectType}", list_pipelines)
     router.add("GET", "/crm/v3/pipelines/{objectType}/{pipelineId}", read_pipeline)
     router.add("GET", "/crm/v3/pipelines/{objectType}/{pipelineId}/stages", list_pipeline_stages)

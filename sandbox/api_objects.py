@@ -11,13 +11,15 @@ from .portal import created_property
 from .render import property_names, render, utc_now_iso
 from .routing import Call, Reply, Router
 from .search import compile_filters, compile_query, page_window, sort_key
+from .standard_objects import STANDARD_TYPES
 
 if TYPE_CHECKING:
     from .app import SandboxApp
 
 LIST_MAX, HISTORY_MAX, BATCH_MAX = 100, 50, 100
 SEARCHABLE = {"contacts": ("firstname", "lastname", "email", "phone", "company"),
-              "companies": ("name", "domain"), "deals": ("dealname",)}
+              "companies": ("name", "domain"), "deals": ("dealname",),
+              **{t.name: t.searchable for t in STANDARD_TYPES}}
 
 
 def _history_limit_error() -> ApiError:
@@ -30,7 +32,14 @@ def _type(app: SandboxApp, call: Call) -> str:
 
 
 def _assoc_types(app: SandboxApp, names: list[str] | None) -> list[str] | None:
-    return [app.portal.resolve_type(n) for n in names] if names else None
+    """The types ``associations=`` names; a name HubSpot does not know is ignored, as HubSpot does (§3)."""
+    known = []
+    for name in names or ():
+        try:
+            known.append(app.portal.resolve_type(name))
+        except ApiError:
+            continue
+    return known or None
 
 
 def list_objects(app: SandboxApp, call: Call) -> Reply:
@@ -109,7 +118,7 @@ def search_objects(app: SandboxApp, call: Call) -> Reply:
     body = call.object_body(optional=True)
     offset, size = page_window(body.get("after"), body.get("limit"))
     ids = app.search_cache.get_or_compute((t, json.dumps(
-        [body.get("filterGroups"), body.get("sorts"), body.get("query")], sort_keys=True)),
+        [body.get("filterGroups"), body.get("filters"), body.get("sorts"), body.get("query")], sort_keys=True)),
         lambda: _matching_ids(app, t, body))
     records = app.portal.stores[t].records
     names = property_names(app.portal, t, body.get("properties") or None)
@@ -122,7 +131,7 @@ def search_objects(app: SandboxApp, call: Call) -> Reply:
 
 def _matching_ids(app: SandboxApp, t: str, body: dict[str, Any]) -> list[str]:
     types = app.portal.property_types(t)
-    matches = compile_filters(body.get("filterGroups"), types)
+    matches = compile_filters(body.get("filterGroups"), types, body.get("filters"))
     query = compile_query(body.get("query"), SEARCHABLE.get(t, ()))
     key, descending = sort_key(body.get("sorts"), types, created_property(t))
     visible_before = app.portal.clock() - app.search_lag
@@ -156,9 +165,7 @@ def _batch_reply(results: list[dict[str, Any]], errors: list[dict[str, Any]], st
 
 
 def _missing(t: str, ids: list[str], verb: str = "get") -> dict[str, Any]:
-    noun = t[:-1].upper() if t.endswith("s") else t.upper()
-    if t == "companies":
-        noun = "COMPANY"
+    noun = (assoc.SINGULAR.get(t) or (t[:-1] if t.endswith("s") else t)).upper()  # singular: LINE_ITEM
     return batch_error("OBJECT_NOT_FOUND",
                        f"Could not {verb} some {noun} objects, they may be deleted or not exist. "
                        "Check that ids are valid.", ids)
@@ -213,6 +220,8 @@ def batch_update(app: SandboxApp, call: Call) -> Reply:
 
 
 def batch_upsert(app: SandboxApp, call: Call) -> Reply:
+    """Each answer echoes the input's ``objectWriteTraceId``, and the id property only if it was sent inside
+    ``properties``: whether HubSpot echoes it otherwise is not documented (API notes §1a)."""
     t, started = _type(app, call), utc_now_iso()
     inputs = _inputs(call)
     for item in inputs:
@@ -234,8 +243,10 @@ def batch_upsert(app: SandboxApp, call: Call) -> Reply:
         else:
             app.portal.update(t, record, properties)
             new = False
-        names = property_names(app.portal, t, list(properties) + [id_property])
-        results.append({**render(app.portal, t, record, names), "new": new})
+        result = {**render(app.portal, t, record, property_names(app.portal, t, list(properties))), "new": new}
+        if item.get("objectWriteTraceId"):
+            result["objectWriteTraceId"] = str(item["objectWriteTraceId"])
+        results.append(result)
     return _batch_reply(results, errors, started)
 
 

@@ -15,7 +15,7 @@ from . import api_associations, api_meta, api_objects
 from .errors import ApiError, correlation_id, resource_not_found, unauthorized
 from .limits import UNTHROTTLED, FaultInjector, RateLimiter, injected_error
 from .portal import Portal
-from .routing import Call, Reply, Router, canonical_path
+from .routing import LEGACY_MESSAGE, Call, Reply, Router, canonical_path, legacy_api
 from .tiers import Tiers
 
 DEFAULT_TOKEN = "sandbox-token"
@@ -165,6 +165,8 @@ class SandboxApp:
         try:
             if headers.get("authorization", "") != f"Bearer {self.config.token}":
                 raise unauthorized()
+            if found is None and legacy_api(path):
+                raise resource_not_found(f"{method} {path} is a legacy HubSpot API: {LEGACY_MESSAGE}.")
             if found is None:
                 raise resource_not_found(f"No route for {method} {path}")
             route, params = found

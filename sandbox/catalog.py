@@ -7,12 +7,17 @@ mutate what they get (a portal can replace or extend definitions).
 
 Per-stage properties (dates, times in stage) are not in the table: their names depend on the portal's lifecycle
 options and deal pipeline stages, so the server builds them with `lifecycle_stage_properties`
-and `deal_stage_properties`.
+and `deal_stage_properties`. The standard types the worker does not sync (tickets, products, ...) have their
+rows in `standard_objects`.
 """
 
 from __future__ import annotations
 
+from .standard_objects import STANDARD_BY_NAME, STANDARD_TYPES
+
 OBJECT_TYPES: tuple[str, ...] = ("contacts", "companies", "deals", "calls", "emails", "meetings", "tasks", "notes")
+STANDARD_OBJECT_TYPES: tuple[str, ...] = tuple(t.name for t in STANDARD_TYPES)
+ALL_OBJECT_TYPES: tuple[str, ...] = OBJECT_TYPES + STANDARD_OBJECT_TYPES
 
 # Fixed timestamps, so generated portals and API responses are reproducible.
 _CREATED_AT = "2019-08-06T02:41:08.029Z"
@@ -309,6 +314,11 @@ _DEFAULT_RETURNED: dict[str, tuple[str, ...]] = {
     "notes": ("hs_timestamp", "hs_note_body"),
 }
 
+for _standard in STANDARD_TYPES:
+    _GROUPS[_standard.name] = (_standard.group,)
+    _PROPERTIES[_standard.name] = _standard.rows
+    _DEFAULT_RETURNED[_standard.name] = _standard.returned
+
 
 def _property(
     name: str,
@@ -435,7 +445,8 @@ def always_returned(object_type: str) -> tuple[str, ...]:
     """Properties every read returns whatever `properties=` asks for; engagements' set for any other type."""
     if object_type == "contacts":
         return ("hs_object_id", "createdate", "lastmodifieddate")
-    if object_type in ("companies", "deals"):
+    standard = STANDARD_BY_NAME.get(object_type)
+    if object_type in ("companies", "deals") or (standard and standard.created == "createdate"):
         return ("hs_object_id", "createdate", "hs_lastmodifieddate")
     return ("hs_object_id", "hs_createdate", "hs_lastmodifieddate")
 

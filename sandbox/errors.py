@@ -59,6 +59,13 @@ def invalid_properties(problems: list[dict[str, Any]]) -> ApiError:
     return bad_request("Property values were not valid: " + json.dumps(problems, separators=(",", ":")))
 
 
+def invalid_input(problems: list[tuple[str, str]]) -> ApiError:
+    """A body that breaks the spec: every (field path, problem) in the message and in ``errors[]``."""
+    return bad_request("Invalid input: " + "; ".join(f"{where} {what}" for where, what in problems),
+                       errors=[{"message": f"{where} {what}", "in": where, "code": "INVALID_INPUT"}
+                               for where, what in problems])
+
+
 def property_problem(name: str, error: str, message: str) -> dict[str, Any]:
     return {"isValid": False, "message": message, "error": error, "name": name,
             "localizedErrorMessage": message}

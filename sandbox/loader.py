@@ -3,6 +3,8 @@
 A fixture record may use only declared properties (HubSpot's defaults, the stage-date properties of
 the portal's lifecycle and deal stages, and whatever ``properties.json`` adds), so a typo in a
 hand-written portal fails at load time instead of serving a property HubSpot would not have.
+Association types may be named as HubSpot answers them (``contact_to_meeting_event``) or in the short form
+(``contact_to_meeting``); reads answer HubSpot's name.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from .bulk import paused_gc
 from .portal import Portal, created_property, last_modified_property
 from .records import Record
 
-OBJECT_FILES = ("contacts", "companies", "deals", "calls", "emails", "meetings", "tasks", "notes")
+OBJECT_FILES = catalog.ALL_OBJECT_TYPES  # contacts.json ... notes.json, tickets.json, products.json, ...
 META_FILES = ("owners", "pipelines", "campaigns", "account", "properties")
 DEFAULT_PORTAL_DIR = Path(__file__).parent / "default_portal"
 DEFAULT_ACCOUNT: dict[str, Any] = {
@@ -76,7 +78,7 @@ def _results(data: dict[str, Any], name: str) -> list[dict[str, Any]]:
 
 
 def _declare_properties(portal: Portal, extra: dict[str, list[dict[str, Any]]]) -> None:
-    for object_type in catalog.OBJECT_TYPES:
+    for object_type in catalog.ALL_OBJECT_TYPES:
         portal.ensure_type(object_type)
         portal.groups[object_type] = {g["name"]: g for g in catalog.default_groups(object_type)}
         portal.properties[object_type] = {p["name"]: p for p in catalog.default_properties(object_type)}

@@ -18,12 +18,15 @@ from typing import Any
 from . import associations as assoc
 from .errors import bad_request, conflict, invalid_properties, not_found, property_problem
 from .records import Record, iso_from_ms, ms_from_text
+from .standard_objects import STANDARD_TYPES
 
-TYPE_IDS = {"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-5": "tickets", "0-48": "calls",
-            "0-49": "emails", "0-47": "meetings", "0-27": "tasks", "0-46": "notes"}
+TYPE_IDS = {"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-48": "calls",
+            "0-49": "emails", "0-47": "meetings", "0-27": "tasks", "0-46": "notes",
+            **{t.type_id: t.name for t in STANDARD_TYPES if t.type_id}}
 SINGULAR_NAMES = {v: k for k, v in assoc.SINGULAR.items()}
 LAST_MODIFIED = {"contacts": "lastmodifieddate"}
-CREATED = {"contacts": "createdate", "companies": "createdate", "deals": "createdate"}
+CREATED = {"contacts": "createdate", "companies": "createdate", "deals": "createdate",
+           **{t.name: t.created for t in STANDARD_TYPES}}
 
 
 def last_modified_property(object_type: str) -> str:
@@ -110,10 +113,11 @@ class Portal:
         raise bad_request(f"Unable to infer object type from: {name}")
 
     def type_id(self, object_type: str) -> str:
-        """HubSpot's object type id (``0-1``, ``2-123456``) for a canonical type name."""
+        """HubSpot's object type id (``0-1``, ``2-123456``) for a canonical type name; the name itself for a
+        standard type whose id no public source gives (deal splits)."""
         if object_type in self.schemas:
             return self.schemas[object_type]["objectTypeId"]
-        return next(k for k, v in TYPE_IDS.items() if v == object_type)
+        return next((k for k, v in TYPE_IDS.items() if v == object_type), object_type)
 
     def ensure_type(self, object_type: str) -> ObjectStore:
         self.properties.setdefault(object_type, {})
@@ -271,14 +275,18 @@ class Portal:
     # -- validation and side effects -------------------------------------------------------------
 
     def validate(self, object_type: str, properties: Any, *, creating: bool) -> dict[str, str | None]:
-        """Normalised values, or a 400 naming every bad property, as HubSpot answers."""
+        """Normalised values, or a 400 naming every bad property, as HubSpot answers.
+
+        JSON null changes nothing; ``""`` clears a value (API notes §1a), and a create has nothing to clear.
+        """
         if not isinstance(properties, dict):
             raise bad_request("'properties' must be an object of property name to string value.")
         defs = self.properties[object_type]
-        problems, values = [], {}
+        problems: list[dict[str, Any]] = []
+        values: dict[str, str | None] = {}
         for name, raw in properties.items():
             definition = defs.get(name)
-            if definition is None:
+            if definition is None or definition.get("archived"):
                 problems.append(property_problem(name, "PROPERTY_DOESNT_EXIST",
                                                  f'Property "{name}" does not exist'))
                 continue
@@ -286,6 +294,10 @@ class Portal:
                     creating and name in ("createdate", "hs_createdate")):
                 problems.append(property_problem(
                     name, "READ_ONLY_VALUE", f'Property "{name}" is a read only property; its value cannot be set.'))
+                continue
+            if raw is None or raw == "":
+                if raw == "" and not creating:
+                    values[name] = ""
                 continue
             value, error = self._normalise(object_type, definition, raw)
             if error:
@@ -297,8 +309,6 @@ class Portal:
         return values
 
     def _normalise(self, object_type: str, definition: dict[str, Any], raw: Any) -> tuple[str | None, str | None]:
-        if raw is None or raw == "":
-            return None, None
         text = str(raw).lower() if isinstance(raw, bool) else str(raw)
         kind, name = definition["type"], definition["name"]
         if kind == "number":
@@ -329,15 +339,15 @@ class Portal:
         return text, None
 
     def _claim_email(self, email: str | None, record_id: str) -> None:
-        if not email:
-            return
-        owner = self._emails.get(email.lower())
+        """The email becomes the record's key; a cleared one (``""``) frees the old one."""
+        owner = self._emails.get(email.lower()) if email else None
         if owner and owner != record_id:
             raise conflict(f"Contact already exists. Existing ID: {owner}")
         record = self.stores["contacts"].records.get(record_id)
         if record is not None:
             self._release_email(record)
-        self._emails[email.lower()] = record_id
+        if email:
+            self._emails[email.lower()] = record_id
 
     def _release_email(self, record: Record) -> None:
         email = (record.properties.get("email") or "").lower()
@@ -350,7 +360,9 @@ class Portal:
             self._emails[email.lower()] = record.id
 
     def _set(self, record: Record, name: str, value: str | None, source: str) -> bool:
-        if record.properties.get(name) == value:
+        """Set one value; a cleared one is kept as ``""`` (HubSpot answers it so), clearing no value is no change."""
+        old = record.properties.get(name)
+        if old == value or (value == "" and old is None):
             return False
         _, now = self.now()
         entries = record.history.setdefault(name, list(record.history_of(name)))
@@ -393,7 +405,7 @@ class Portal:
         as the latest entry, like the v2 date. The history keeps every change.
         """
         old = record.properties.get("lifecyclestage")
-        if new == old:
+        if (new or None) == (old or None):
             return False
         order = self.stage_order()
         if old and new and order[new] < order[old]:

@@ -2,6 +2,8 @@
 
 Asked-for properties that exist come back, null when empty; unknown names are silently left out;
 ``hs_object_id``, the created and the last-modified property always come back (API notes, section 3).
+Inline associations (``?associations=``) carry at most 100 links a type, with ``paging`` when a record has
+more, as HubSpot has answered since 2021 (changelog "a change to how v3 CRM APIs return association data").
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from . import associations as assoc
 from . import catalog
 from .portal import Portal
 from .records import Record
+
+INLINE_LINKS = 100  # links of one type inlined in a record; the rest through associations v4
 
 
 def utc_now_iso() -> str:
@@ -55,9 +59,12 @@ def render(portal: Portal, object_type: str, record: Record, names: list[str], *
         for to_type in associations:
             targets = record.associations.get(to_type)
             if targets:
-                linked[to_type] = {"results": [
-                    {"id": to_id, "type": assoc.TYPE_NAMES[type_id]}
-                    for to_id in sorted(targets, key=int) for type_id in sorted(targets[to_id])]}
+                links = [{"id": to_id, "type": assoc.TYPE_NAMES[type_id]}
+                         for to_id in sorted(targets, key=int) for type_id in sorted(targets[to_id])]
+                block: dict[str, Any] = {"results": links[:INLINE_LINKS]}
+                if len(links) > INLINE_LINKS:  # HubSpot's link goes to the v3 associations API, not served here
+                    block["paging"] = {"next": {"after": str(INLINE_LINKS)}}
+                linked[to_type] = block
         if linked:
             out["associations"] = linked
     return out

@@ -11,20 +11,47 @@ from urllib.parse import urlencode
 from .errors import bad_request
 
 # HubSpot's date-versioned paths (/crm/objects/2026-03/...) serve the same shapes as the numbered
-# ones; v3 and v4 are retired in 2027 (API notes, section 1).
-_DATED = re.compile(
-    r"^/(crm|marketing)/(objects|properties|pipelines|owners|associations|campaigns)/(\d{4}-\d{2})(?=/|$)")
+# ones; v3 and v4 are retired in 2027 (API notes, sections 1 and 1a). Only the versions HubSpot has
+# are served: another date is a 404, as it is there.
+VERSIONS = ("2025-09", "2026-03", "2026-09", "2026-09-beta")
+_DATED = re.compile(r"^/(?:(?P<area>crm|marketing)/(?P<family>objects|properties|pipelines|owners|associations|"
+                    r"campaigns)|(?P<api>crm-object-schemas|account-info))/(?P<version>\d{4}-\d{2}(?:-beta)?)(?=/|$)")
 _NUMBERED = {"associations": "v4"}
+# HubSpot's legacy v1/v2 APIs (/contacts/v1/..., /properties/v2/..., /email/public/v1/...) are out of scope.
+_LEGACY = re.compile(r"^/[\w-]+(?:/public)?/v[12](?:/|$)")
+LEGACY_MESSAGE = "the sandbox serves only the CRM v3/v4 and dated APIs"
+
+
+def legacy_api(path: str) -> bool:
+    """Whether a path is one of HubSpot's legacy v1/v2 APIs, which the sandbox answers with a 404 saying so."""
+    return bool(_LEGACY.match(path))
+# The per-record associations v4 routes live under the dated objects family: /crm/objects/2026-03/{t}/{id}/associations
+_RECORD_ASSOCIATIONS = re.compile(r"^/[^/]+/[^/]+/associations(?=/|$)")
+# Fields a schema-create body (ObjectSchemaEgg) needs beyond v3's five, by version (HubSpot's specs).
+_SCHEMA_EXTRAS = ("allowsSensitiveProperties", "searchableProperties", "secondaryDisplayProperties")
+SCHEMA_FIELDS = {"v3": (), "2025-09": _SCHEMA_EXTRAS, "2026-03": (*_SCHEMA_EXTRAS, "shouldCreateSameObjectAssociation"),
+                 "2026-09": _SCHEMA_EXTRAS, "2026-09-beta": _SCHEMA_EXTRAS}
 
 
 def canonical_path(path: str) -> tuple[str, str | None, str | None]:
     """(path in its numbered form, numbered prefix, dated prefix) for a dated path; else (path, None, None)."""
     match = _DATED.match(path)
-    if not match:
+    if not match or match["version"] not in VERSIONS:
         return path, None, None
-    area, family, _ = match.groups()
-    numbered = f"/{area}/{_NUMBERED.get(family, 'v3')}/{family}"
-    return numbered + path[match.end():], numbered, match.group(0)
+    rest = path[match.end():]
+    if match["api"]:
+        numbered = f"/{match['api']}/v3"
+    else:
+        family = match["family"]
+        version = "v4" if family == "objects" and _RECORD_ASSOCIATIONS.match(rest) else _NUMBERED.get(family, "v3")
+        numbered = f"/{match['area']}/{version}/{family}"
+    return numbered + rest, numbered, match.group(0)
+
+
+def api_version(path: str) -> str:
+    """The API version a request path names: one of VERSIONS, or ``v3`` for the numbered paths."""
+    match = _DATED.match(path)
+    return match["version"] if match and match["version"] in VERSIONS else "v3"
 
 
 @dataclass

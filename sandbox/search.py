@@ -2,7 +2,10 @@
 
 Semantics follow the API notes, section 4: filters in a group are ANDed, groups are ORed; at most
 5 groups, 6 filters per group and 18 in all; one sort, given as an object or as ``"-name"``;
-at most 200 results a page, and no page past the 10,000th result.
+at most 200 results a page, and no page past the 10,000th result. A top-level ``filters`` list, which
+HubSpot's search guide and other integrations send instead of groups, is ANDed like one group (§1a). EQ on a
+datetime is refused: HubSpot does not document it at millisecond precision (section 1a), so a client must
+not rely on it; GTE and LTE on the same instant is the documented way.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .associations import SINGULAR
 from .errors import bad_request
 from .records import Record, ms_from_text
 
@@ -21,6 +25,7 @@ OPERATORS = {"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "
              "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"}
 
 Predicate = Callable[[Record], bool]
+_PLURAL = {singular: plural for plural, singular in SINGULAR.items()}
 
 
 def _typed(kind: str, text: str | None) -> Any:
@@ -49,6 +54,9 @@ def _filter(f: dict[str, Any], types: dict[str, str]) -> Predicate:
     if name not in types:
         raise bad_request(f"There was a problem with the request: property {name!r} does not exist.")
     kind = types[name]
+    if op == "EQ" and kind == "datetime":
+        raise bad_request(f"Filter on {name!r}: EQ on a datetime is not documented by HubSpot, so this sandbox "
+                          "refuses it; use GTE and LTE on the same instant.")
 
     def value(key: str = "value") -> Any:
         raw = f.get(key)
@@ -98,7 +106,7 @@ def _filter(f: dict[str, Any], types: dict[str, str]) -> Predicate:
 
 
 def _association_filter(to_type: str, op: str, f: dict[str, Any]) -> Predicate:
-    plural = to_type if to_type.endswith("s") else ("companies" if to_type == "company" else to_type + "s")
+    plural = _PLURAL.get(to_type, to_type)  # HubSpot's guide names the type singular: associations.contact
     if op == "EQ":
         ids = {str(f.get("value"))}
     elif op == "IN":
@@ -108,19 +116,32 @@ def _association_filter(to_type: str, op: str, f: dict[str, Any]) -> Predicate:
     return lambda r: bool(ids & r.associations.get(plural, {}).keys())
 
 
-def compile_filters(groups: Any, types: dict[str, str]) -> Predicate:
+def compile_filters(groups: Any, types: dict[str, str], filters: Any = None) -> Predicate:
+    """The predicate of a search body's ``filterGroups`` (ORed groups of ANDed filters) or its top-level
+    ``filters`` (ANDed, as one group without the per-group cap; issue hubspot-api-nodejs#491 reports more
+    filters there than a group takes, so only the total of 18 applies).
+
+    Both at once is refused: no HubSpot source says whether the list is ANDed with the groups, ORed as
+    one more group, or ignored, and a guess would answer such a search silently wrong.
+    """
     if groups is None:
         groups = []
+    if filters is None:
+        filters = []
+    if not isinstance(filters, list):
+        raise bad_request("'filters' must be a list of filters.")
+    if filters and groups:
+        raise bad_request("Send either 'filterGroups' or a top-level 'filters' list, not both.")
     if not isinstance(groups, list) or len(groups) > MAX_GROUPS:
         raise bad_request(f"Too many filter groups: at most {MAX_GROUPS} are allowed.")
-    total = 0
-    compiled: list[list[Predicate]] = []
+    total = len(filters)
+    compiled: list[list[Predicate]] = [[_filter(f, types) for f in filters]] if filters else []
     for group in groups:
-        filters = group.get("filters") if isinstance(group, dict) else None
-        if not isinstance(filters, list) or len(filters) > MAX_FILTERS_PER_GROUP:
+        in_group = group.get("filters") if isinstance(group, dict) else None
+        if not isinstance(in_group, list) or len(in_group) > MAX_FILTERS_PER_GROUP:
             raise bad_request(f"Each filter group takes a 'filters' list of at most {MAX_FILTERS_PER_GROUP}.")
-        total += len(filters)
-        compiled.append([_filter(f, types) for f in filters])
+        total += len(in_group)
+        compiled.append([_filter(f, types) for f in in_group])
     if total > MAX_FILTERS:
         raise bad_request(f"Too many filters: at most {MAX_FILTERS} are allowed across all groups.")
     if not compiled:

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from kpi import Period, cohort_counts, compute, iso, parse_iso, refresh, specs
+from kpi import KpiConfig, Names, Period, cohort_counts, compute, iso, last_month_with_data, parse_iso, refresh, specs
 
 from ..ingest import ALL_STREAMS, Progress
 from ..secrets import register_secret
@@ -136,8 +136,13 @@ def _period_options(command: Any) -> Any:
     return command
 
 
-def _period(config_zone: str, period: str | None, last: str | None, now: datetime) -> Period:
-    return Period.parse(period, config_zone) if period else Period.last_complete(last or "month", now, config_zone)
+def _period(db: Any, config: KpiConfig, period: str | None, last: str | None, now: datetime) -> Period:
+    """``--period``, else ``--last KIND``, else the last complete month that has data."""
+    if period:
+        return Period.parse(period, config.time_zone)
+    if last:
+        return Period.last_complete(last, now, config.time_zone)
+    return last_month_with_data(db, config, now)
 
 
 @cli.command(name="kpi")
@@ -146,28 +151,43 @@ def _period(config_zone: str, period: str | None, last: str | None, now: datetim
 @click.option("--kpi", "kpis", multiple=True, callback=_checked(_known_kpi),
               help="Only this KPI; repeat for several [default: all].")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--daily", is_flag=True, help="Show every day of daily sales vs goal, not one summary line.")
+@click.option("--explain", "explain", metavar="ID", callback=_checked(_known_kpi),
+              help="Print what this KPI means, its formula, unit and readings, and exit.")
 @click.pass_obj
 def kpi_command(settings: Settings, period: str | None, last: str | None, as_of: str | None, strict: bool,
-                by: str | None, kpis: tuple[str, ...], fmt: str) -> None:
+                by: str | None, kpis: tuple[str, ...], fmt: str, daily: bool, explain: str | None) -> None:
     """Compute the sales-and-marketing KPIs from the mirror.
+
+    The default period is the last complete month that has data. With --by, only the KPIs that can be segmented
+    by that dimension are shown, segment by segment.
 
     \b
     Example:
         smarketing kpi --period 2026-03 --by source --format json
+        smarketing kpi --explain mql_to_sql_rate
     """
+    if explain:
+        click.echo(report.explain(explain))
+        return
     now = datetime.now(UTC)
     with Mirror.existing(settings.db) as mirror:
         config = kpi_config(settings, mirror)
-        chosen = _period(config.time_zone, period, last, now)
+        chosen = _period(mirror.db, config, period, last, now)
         results = compute(mirror.db, config, chosen, as_of=parse_iso(as_of) if as_of else None, by=by, kpis=kpis,
                           strict=strict, now=now)
+        names = Names(mirror.db)
+    if by:  # the KPIs that do not allow the dimension report only their totals: not what was asked
+        results = [r for r in results if r.segment.startswith(f"{by}=")]
     if fmt == "json":
-        click.echo(report.as_json(results))
+        click.echo(report.as_json(results, config.currency, names))
     elif fmt == "csv":
-        click.echo(report.as_csv(results), nl=False)
+        click.echo(report.as_csv(results, config.currency, names), nl=False)
     else:
         mode = "strict" if strict else "implied pass-through"
-        click.echo(report.table(results, specs(), f"KPIs for {chosen} ({config.time_zone}, {mode})"))
+        click.echo(report.table(results, specs(), f"KPIs for {chosen} ({config.time_zone}, {mode}; money in "
+                                f"{config.currency or 'the portal currency'})", names=names,
+                                currency=config.currency, daily=daily))
 
 
 @cli.command(name="funnel")
@@ -184,7 +204,7 @@ def funnel_command(settings: Settings, period: str | None, last: str | None, as_
     now = datetime.now(UTC)
     with Mirror.existing(settings.db) as mirror:
         config = kpi_config(settings, mirror)
-        chosen = _period(config.time_zone, period, last, now)
+        chosen = _period(mirror.db, config, period, last, now)
         refreshed = refresh(mirror.db, config)
         p0, p1 = chosen.bounds
         moment = parse_iso(as_of) if as_of else chosen.default_as_of(now)
@@ -217,7 +237,8 @@ def push_command(settings: Settings, dry_run: bool) -> None:
         client, _ = connect(settings, mirror, writes=True)
         result = Pusher(client, mirror, kpi_config(settings, mirror), prefix=settings.property_prefix,
                         group=settings.property_group,
-                        max_attempts=settings.writeback_max_attempts).push(dry_run=mode == "dry-run")
+                        max_attempts=settings.writeback_max_attempts,
+                        unarchive_properties=settings.unarchive_properties).push(dry_run=mode == "dry-run")
     if mode == "dry-run":
         for line in _dry_run(result):
             click.echo(line)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from connector import HubSpotClient
-from kpi import KpiConfig, Period, cohort_counts, compute, iso, parse_iso, specs
+from kpi import KpiConfig, Names, Period, cohort_counts, compute, iso, last_month_with_data, specs
 from sandbox import SandboxServer, build_portal
 
 from ..ingest import SyncJob, SyncOptions, SyncResult
@@ -98,17 +98,15 @@ def results(mirror: Mirror) -> list[str]:
     """The funnel of the portal's year, and the KPI table of its last complete month, as the CLI shows them."""
     config = _config(mirror)
     now = datetime.now(UTC)
-    latest = mirror.db.execute("SELECT max(lastmodifieddate) FROM contacts").fetchone()[0]
-    month = Period.containing("month", parse_iso(latest).date() if latest else now.date(), config.time_zone)
-    if month.end_utc > now:
-        month = month.previous()
+    month = last_month_with_data(mirror.db, config, now)
     year = Period.containing("year", month.first, config.time_zone)
     table = compute(mirror.db, config, month, now=now)
     p0, p1 = year.bounds
     counts = cohort_counts(mirror.db, p0, p1, iso(year.default_as_of(now)))
     lines = report.funnel_chart(counts, f"Funnel: the leads of {year} and how far they got").splitlines()
-    lines += ["", *report.table(table, specs(), f"KPIs for {month}, the portal's last complete month "
-                                                    f"(smarketing kpi --period {month})").splitlines()]
+    lines += ["", *report.table(table, specs(), f"KPIs for {month}, the portal's last complete month with data "
+                                                f"(smarketing kpi --period {month}; money in {config.currency})",
+                                names=Names(mirror.db), currency=config.currency).splitlines()]
     return lines
 
 

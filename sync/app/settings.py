@@ -23,7 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from connector import valid_api_version
+from connector import API_VERSION_FORM, valid_api_version
 
 from ..errors import SettingsError
 from ..ingest import ALL_STREAMS
@@ -48,7 +48,7 @@ def _log_level(value: str) -> str:
 
 def _api_version(value: str) -> str:
     if not valid_api_version(value):
-        raise ValueError("is not an API version; use v3 or a date version such as 2026-03")
+        raise ValueError(f"is not a HubSpot API version; use {API_VERSION_FORM}")
     return value
 
 
@@ -198,7 +198,8 @@ class Settings(BaseSettings):
     db: Path = Field(default=Path("smarketing.db"), description="Path of the SQLite mirror.")
 
     hubspot_api_version: Annotated[str, AfterValidator(_api_version)] = Field(
-        default="v3", description="HubSpot API version: v3 or a date version such as 2026-03.")
+        default="v3", description="HubSpot API version: v3, or a date version YYYY-03 or YYYY-09 from 2025-09 on "
+                                  "(optionally -beta), such as 2026-03.")
     search_lag_seconds: float = Field(default=30.0, ge=0, le=3600,
                                       description="How far behind writes the search index may be.")
     daily_quota_reserve: Annotated[float, BeforeValidator(_share)] = Field(
@@ -259,6 +260,8 @@ class Settings(BaseSettings):
         default="smk_", description="Prefix of the worker's own CRM properties.")
     property_group: str = Field(default="smarketing", min_length=1, description="CRM property group of them.")
     writeback_max_attempts: int = Field(default=5, ge=1, le=100, description="Tries before a failed write is parked.")
+    unarchive_properties: bool = Field(
+        default=False, description="Restore the worker's own CRM properties found archived (on/off).")
     sync_interval_minutes: float = Field(default=15.0, gt=0, le=10080, description="Minutes between two cycles of run.")
     sync_cron: Annotated[str | None, AfterValidator(_cron)] = Field(
         default=None, description="Crontab line for the cycles instead of the interval.")
@@ -273,7 +276,7 @@ class Settings(BaseSettings):
     log_level: Annotated[str, AfterValidator(_log_level)] = Field(default="INFO", description="Log level.")
 
 
-_ACCEPTED = {"log_level": "use one of " + ", ".join(LOG_LEVELS)}
+_ACCEPTED = {"log_level": "use one of " + ", ".join(LOG_LEVELS), "unarchive_properties": "use on or off"}
 _SECRET_FIELDS = {"hubspot_token"}
 
 

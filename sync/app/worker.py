@@ -125,6 +125,7 @@ class Worker:
                          sum(summary.records.values()))
                 pushed = Pusher(client, mirror, kpi_config(settings, mirror), prefix=settings.property_prefix,
                                 group=settings.property_group, max_attempts=settings.writeback_max_attempts,
+                                unarchive_properties=settings.unarchive_properties,
                                 should_stop=self.stopping.is_set).push(dry_run=settings.writeback == "dry-run")
                 summary.written = pushed.written
                 summary.kpi_records = pushed.kpi_records

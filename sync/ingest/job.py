@@ -16,7 +16,7 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,7 +29,15 @@ from ..storage import Mirror, utc_now
 from .deletions import DeletionGuards
 from .history import HISTORY_BATCH, read_histories
 from .reference import REFERENCE_STREAMS, ReferenceReader
-from .streams import OBJECT_STREAMS, ObjectStream, PageContext, stream_properties, with_links, write_page
+from .streams import (
+    OBJECT_STREAMS,
+    ObjectStream,
+    PageContext,
+    links_cut_short,
+    stream_properties,
+    with_links,
+    write_page,
+)
 
 log = logging.getLogger("smarketing.sync")
 
@@ -177,8 +185,9 @@ class SyncJob:
         for phase, archived, following in (("full", False, "full_archived"), ("full_archived", True, "full_archived")):
             if (state["phase"], phase) == ("full_archived", "full") or state["full_after"] == "":
                 continue
-            pages = iter(read_ahead(self.client.object_pages(stream.name, properties, associations=stream.associations,
-                                                             archived=archived, after=state["full_after"])))
+            pages = iter(read_ahead(self._whole_links(stream, self.client.object_pages(
+                stream.name, properties, associations=stream.associations, archived=archived,
+                after=state["full_after"]))))
             for page in pages:
                 with self.mirror.db.atomic():
                     stored, count = write_page(self.mirror, stream, page.records, ctx), 1
@@ -223,11 +232,23 @@ class SyncJob:
             cursor = max(cursor, min(page.cursor_ms, settled))
             self._write(stream, page.records, ctx, result, cursor_ms=cursor)
         if not self._nothing_archived(stream):
-            for page in self.client.object_pages(stream.name, properties, associations=stream.associations,
-                                                 archived=True):
+            for page in self._whole_links(stream, self.client.object_pages(
+                    stream.name, properties, associations=stream.associations, archived=True)):
                 self._write(stream, page.records, ctx, result)
         self.mirror.save_state(stream.name, cursor_ms=max(cursor, settled), last_sync=utc_now(), status="ok",
                                error=None)
+
+    def _whole_links(self, stream: ObjectStream, pages: Iterator[Any]) -> Iterator[Any]:
+        """List pages whose records carry all their links: where HubSpot cut a record's inline associations
+        short (100 a type, with ``paging``), that record's links are read whole through associations v4."""
+        for page in pages:
+            for to_type in stream.associations:
+                cut = [str(r.get("id")) for r in page.records if links_cut_short(r, to_type)]
+                if cut:
+                    links = self.client.associations(stream.name, to_type, cut)
+                    with_links([r for r in page.records if str(r.get("id")) in links], stream.name, to_type,
+                               links)
+            yield page
 
     def _full_read_cheaper(self, stream: ObjectStream, changed: int | None) -> bool:
         """True when a full read costs fewer requests than searching ``changed`` records (after a first push, say).

@@ -63,6 +63,11 @@ def timestamp(value: Any, name: str) -> str | None:
     return iso(moment)
 
 
+def text(value: Any) -> Any:
+    """A text value, ``""`` as None: HubSpot answers a cleared value as ``""``, a never-set one as null."""
+    return None if value == "" else value
+
+
 def number(value: Any, name: str) -> float | None:
     if value is None or value == "":
         return None
@@ -164,11 +169,11 @@ def primary_company(record: dict[str, Any], stream: str) -> int | None:
 
 def contact_row(record: Any) -> Row:
     record_id, p = _base(record, "contacts")
-    text = {name: p.get(name) for name in (
+    texts = {name: text(p.get(name)) for name in (
         "email", "firstname", "lastname", "lifecyclestage", "hs_lead_status", "hs_analytics_source",
         "hs_analytics_source_data_1", "hs_analytics_source_data_2", "hs_analytics_first_touch_converting_campaign",
         "hs_analytics_last_touch_converting_campaign", "hs_merged_object_ids")}
-    return {"id": record_id, **text, "lifecyclestage": p.get("lifecyclestage") or None,
+    return {"id": record_id, **texts,
             "hubspot_owner_id": object_id(p.get("hubspot_owner_id"), "hubspot_owner_id"),
             "hubspot_owner_assigneddate": timestamp(p.get("hubspot_owner_assigneddate"), "hubspot_owner_assigneddate"),
             "company_id": primary_company(record, "contacts"),
@@ -267,7 +272,8 @@ def needs_history(current_stage: str | None, evidence: Iterable[tuple[str, str, 
 
 def company_row(record: Any) -> Row:
     record_id, p = _base(record, "companies")
-    return {"id": record_id, "name": p.get("name"), "domain": p.get("domain"), "industry": p.get("industry"),
+    return {"id": record_id, "name": text(p.get("name")), "domain": text(p.get("domain")),
+            "industry": text(p.get("industry")),
             "lifecyclestage": p.get("lifecyclestage") or None,
             "hubspot_owner_id": object_id(p.get("hubspot_owner_id"), "hubspot_owner_id"),
             "numberofemployees": number(p.get("numberofemployees"), "numberofemployees"),
@@ -285,8 +291,8 @@ def deal_row(record: Any, portal_currency: str | None) -> Row:
     currency = p.get("deal_currency_code") or None
     if home is None and amount is not None and (currency is None or currency == portal_currency):
         home = amount
-    return {"id": record_id, "dealname": p.get("dealname"), "pipeline": p.get("pipeline"),
-            "dealstage": p.get("dealstage"), "amount": amount, "deal_currency_code": currency,
+    return {"id": record_id, "dealname": text(p.get("dealname")), "pipeline": text(p.get("pipeline")),
+            "dealstage": text(p.get("dealstage")), "amount": amount, "deal_currency_code": currency,
             "amount_in_home_currency": number(p.get("amount_in_home_currency"), "amount_in_home_currency"),
             "amount_home": home, "closedate": timestamp(p.get("closedate"), "closedate"),
             "createdate": timestamp(p.get("createdate") or record.get("createdAt"), "createdate"),
@@ -294,8 +300,9 @@ def deal_row(record: Any, portal_currency: str | None) -> Row:
                                              "hs_lastmodifieddate"),
             "hs_is_closed": flag(p.get("hs_is_closed"), "hs_is_closed"),
             "hs_is_closed_won": flag(p.get("hs_is_closed_won"), "hs_is_closed_won"),
-            "dealtype": p.get("dealtype"), "hubspot_owner_id": object_id(p.get("hubspot_owner_id"), "hubspot_owner_id"),
-            "hs_analytics_source": p.get("hs_analytics_source"), "company_id": primary_company(record, "deals"),
+            "dealtype": text(p.get("dealtype")),
+            "hubspot_owner_id": object_id(p.get("hubspot_owner_id"), "hubspot_owner_id"),
+            "hs_analytics_source": text(p.get("hs_analytics_source")), "company_id": primary_company(record, "deals"),
             **_common(record, p)}
 
 
@@ -309,7 +316,8 @@ def engagement_row(record: Any, engagement_type: str) -> Row:
                                                                                        "hs_timestamp"),
             "hubspot_owner_id": object_id(p.get("hubspot_owner_id"), "hubspot_owner_id"),
             "contact_id": contacts[0] if contacts else None,
-            "direction": p.get(direction) if direction else None, "outcome": p.get(outcome), "title": p.get(title),
+            "direction": text(p.get(direction)) if direction else None, "outcome": text(p.get(outcome)),
+            "title": text(p.get(title)),
             "createdate": timestamp(p.get("hs_createdate") or record.get("createdAt"), "hs_createdate"),
             "hs_lastmodifieddate": timestamp(p.get("hs_lastmodifieddate") or record.get("updatedAt"),
                                              "hs_lastmodifieddate"),
@@ -376,9 +384,9 @@ def campaign_rows(campaign: Any) -> tuple[Row, list[Row]]:
         items += [{"campaign_id": campaign_id, "kind": kind, "item_id": str(item.get("id")),
                    "name": _text(item, "name"), "amount": number(item.get("amount"), f"{kind} amount"),
                    "description": _text(item, "description")} for item in listed]
-    row = {"id": campaign_id, "name": _text(p, "hs_name"), "start_date": _text(p, "hs_start_date"),
-           "end_date": _text(p, "hs_end_date"), "status": _text(p, "hs_campaign_status"),
-           "currency": _text(totals, "currencyCode") or _text(p, "hs_currency_code"),
+    row = {"id": campaign_id, "name": text(_text(p, "hs_name")), "start_date": text(_text(p, "hs_start_date")),
+           "end_date": text(_text(p, "hs_end_date")), "status": text(_text(p, "hs_campaign_status")),
+           "currency": _text(totals, "currencyCode") or _text(p, "hs_currency_code") or None,
            "budget_total": number(totals.get("budgetTotal", p.get("hs_budget_items_sum_amount")), "budgetTotal"),
            "spend_total": number(totals.get("spendTotal", p.get("hs_spend_items_sum_amount")), "spendTotal"),
            "created_at": timestamp(campaign.get("createdAt"), "createdAt"),

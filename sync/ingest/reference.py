@@ -26,7 +26,7 @@ from connector import CRMClient, CRMError, is_refusal
 from ..secrets import redact
 from ..storage import Feature, Mirror, feature_state, grant_feature, refuse_feature
 from .deletions import DeletionGuards
-from .mapping import BadRecord, Row, campaign_rows, lifecycle_row, owner_row, pipeline_row, stage_row, timestamp
+from .mapping import BadRecord, Row, campaign_rows, lifecycle_row, owner_row, pipeline_row, stage_row, text, timestamp
 
 log = logging.getLogger("smarketing.sync")
 
@@ -35,6 +35,9 @@ CAMPAIGNS = Feature("campaigns", "campaigns", "Marketing Hub Professional or Ent
                     "marketing.campaigns.read scope", "not read yet (smarketing sync reads them)",
                     also_off="campaign spend is unknown, so the KPIs built on it (cost per lead, cost per "
                              "opportunity, CAC, LTV to CAC, marketing ROI) are null")
+# Every campaign property the mirror (``campaign_rows``) and the change check read: HubSpot returns none unnamed.
+CAMPAIGN_PROPERTIES = ("hs_name", "hs_start_date", "hs_end_date", "hs_campaign_status", "hs_currency_code",
+                       "hs_budget_items_sum_amount", "hs_spend_items_sum_amount")
 
 
 @dataclass
@@ -192,7 +195,7 @@ class ReferenceReader:
         db = self.mirror.db
         known = {r[0]: r[1:] for r in db.execute("SELECT id, updated_at, properties FROM campaigns").fetchall()}
         typed, items, refreshed = Typed(), [], set()
-        for campaign in self.client.campaigns():
+        for campaign in self.client.campaigns(CAMPAIGN_PROPERTIES):
             campaign_id = _text_id(campaign, "id")
             if not isinstance(campaign.get("id"), str) or not campaign_id:
                 typed.refuse(campaign, "the campaign has no id", (campaign_id,), campaign_id)
@@ -241,7 +244,7 @@ def _campaign_changed(campaign: dict[str, Any], previous: tuple[str | None, str]
         moved = timestamp(campaign.get("updatedAt"), "updatedAt") != updated_at
     except BadRecord:
         moved = True
-    return moved or any(props.get(k) != old.get(k) for k in totals)
+    return moved or any(text(props.get(k)) != text(old.get(k)) for k in totals)  # "" and null alike
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,12 @@ def stream_properties(stream: ObjectStream, stages: Iterable[str], extra: Iterab
     return list(dict.fromkeys(names))
 
 
+def links_cut_short(record: dict[str, Any], to_type: str) -> bool:
+    """True when a record's inline associations to ``to_type`` carry ``paging``: HubSpot inlines 100 a record."""
+    block = (record.get("associations") or {}).get(to_type) if isinstance(record.get("associations"), dict) else None
+    return isinstance(block, dict) and bool(block.get("paging"))
+
+
 def with_links(records: list[dict[str, Any]], from_type: str, to_type: str,
                links: dict[str, list[dict[str, Any]]]) -> None:
     """Put associations read through v4 onto records in the inline shape list pages have."""

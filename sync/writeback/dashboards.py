@@ -27,6 +27,8 @@ DIMENSIONS = (None, "source", "campaign", "owner")
 
 
 def schema(name: str = OBJECT_NAME) -> dict[str, object]:
+    """The KPI object's schema-create body with every field a version may require (2026-03 requires all four
+    after ``properties``); the client leaves out what its API version does not take (``Paths.schema_body``)."""
     def prop(prop_name: str, kind: str, unique: bool = False) -> dict[str, object]:
         field_type = {"string": "text", "number": "number", "datetime": "date"}[kind]
         return {"name": prop_name, "label": prop_name.replace("_", " "), "type": kind, "fieldType": field_type,
@@ -36,7 +38,10 @@ def schema(name: str = OBJECT_NAME) -> dict[str, object]:
             "primaryDisplayProperty": "kpi_key", "requiredProperties": ["kpi_key"], "associatedObjects": [],
             "properties": [prop("kpi_key", "string", unique=True), prop("kpi", "string"), prop("period", "string"),
                            prop("segment", "string"), *(prop(n, "number") for n in NUMBERS),
-                           prop("as_of", "datetime")]}
+                           prop("as_of", "datetime")],
+            "searchableProperties": ["kpi_key", "kpi", "period", "segment"],
+            "secondaryDisplayProperties": ["value", "as_of"],
+            "allowsSensitiveProperties": False, "shouldCreateSameObjectAssociation": False}
 
 
 def periods(now: datetime, time_zone: str) -> list[Period]:

@@ -9,6 +9,7 @@ Only the worker's own properties are ever sent (``ownership``): the values of a 
 that is not the worker's stay in the outbox as ``blocked``, with the reason, until it is fixed.
 
 ``next_inputs`` is the one answer to "what does the next push send": the dry run shows it, the push sends it.
+An empty value is kept as NULL (``""`` alike) and sent as ``""``: HubSpot ignores a JSON null (API notes §1a).
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ from .ownership import Ownership, check_properties
 log = logging.getLogger("smarketing.writeback")
 
 BATCH = 100
+CLEAR = ""  # what clears a value in HubSpot
+
+
+def _empty_as_null(value: str | None) -> str | None:
+    return None if value == CLEAR else value
 Inputs = dict[str, list[tuple[str, dict[str, str | None]]]]  # object type -> [(record id or kpi_key, properties)]
 
 
@@ -57,11 +63,13 @@ class PushResult:
 class Pusher:
     def __init__(self, client: CRMClient, mirror: Mirror, config: KpiConfig, *, prefix: str = "smk_",
                  group: str = "smarketing", max_attempts: int = 5, now: datetime | None = None,
-                 dashboards: bool = True, should_stop: Callable[[], bool] = lambda: False) -> None:
+                 dashboards: bool = True, should_stop: Callable[[], bool] = lambda: False,
+                 unarchive_properties: bool = False) -> None:
         self.client, self.mirror, self.config = client, mirror, config
         self.prefix, self.group, self.max_attempts = prefix, group, max_attempts
         self.now = now or datetime.now(UTC)
         self.dashboards = dashboards
+        self.unarchive_properties = unarchive_properties  # restore the worker's own archived properties
         self.should_stop = should_stop  # checked between KPI computations and batches: only the one in flight ends
         self.ownership: Ownership | None = None  # proven by ensure_schema, before anything is sent
 
@@ -73,7 +81,7 @@ class Pusher:
         wanted = writeback_values(db, self.config, self.now, self.should_stop)
         if self.should_stop():  # the funnel refresh stopped early: the wanted values would be incomplete
             raise StopRequested
-        kpi_rows = [(dashboards.OBJECT_NAME, key, name, props.get(name))
+        kpi_rows = [(dashboards.OBJECT_NAME, key, name, _empty_as_null(props.get(name)))
                     for key, props in dashboards.records(db, self.config, self.now, self.should_stop)
                     for name in dashboards.FIELDS] if self.dashboards else []
         if result is not None:
@@ -121,7 +129,7 @@ class Pusher:
               fields: tuple[str, ...]) -> Iterator[tuple[str, str, str, str | None]]:
         for object_id, wanted in values:
             for name in fields:
-                yield object_type, str(object_id), f"{self.prefix}{name}", wanted.get(name)
+                yield object_type, str(object_id), f"{self.prefix}{name}", _empty_as_null(wanted.get(name))
 
     def pending(self) -> list[tuple[str, str, str, str | None]]:
         """(object type, id, property, value) that differ from what the CRM was last confirmed to hold.
@@ -144,7 +152,7 @@ class Pusher:
         """
         by_record: dict[tuple[str, str], dict[str, str | None]] = defaultdict(dict)
         for object_type, object_id, prop, value in self.pending():
-            by_record[(object_type, object_id)][prop] = value
+            by_record[(object_type, object_id)][prop] = CLEAR if value is None else value
         inputs: Inputs = {}
         for (object_type, object_id), props in by_record.items():
             if set(props) != {"as_of"}:
@@ -158,7 +166,11 @@ class Pusher:
 
         A property that differs is reported, never changed; one that is not the worker's is held back.
         """
-        self.ownership = check_properties(self.client, self.mirror, self.prefix, self.group, create=create)
+        self.ownership = check_properties(self.client, self.mirror, self.prefix, self.group, create=create,
+                                          unarchive=self.unarchive_properties)
+        for object_type, prop in self.ownership.restored:  # what the CRM kept while archived is not known: resend
+            self.mirror.db.execute("UPDATE writeback_outbox SET confirmed = 0 WHERE object_type = ? AND property = ?",
+                                   [object_type, prop])
         result.blocked = dict(self.ownership.blocked)
         result.schema_differences += self.ownership.differing
         if self.dashboards:

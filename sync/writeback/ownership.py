@@ -4,19 +4,26 @@ A property with one of the worker's names is the worker's when the mirror record
 definition is the one the worker would create: in the worker's group, with its ``type`` and ``fieldType``, and
 option values that include the worker's. Labels are not compared and extra options are fine, so a relabelling
 or a new option does not disown it. Any other property of that name is the customer's: listed, never written.
+
+An archived property of the worker's takes no values (HubSpot refuses them): its values are held until it is
+restored, which the worker does itself only when told to (``unarchive``, from SMARKETING_UNARCHIVE_PROPERTIES).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector import CRMClient
+from connector import AuthError, BadRequest, Conflict, CRMClient, NotFound
 
 from ..storage import Mirror
 from .properties import definitions
 
+log = logging.getLogger("smarketing.writeback")
+
 GROUP_LABEL = "smarketing-sync"
+UNARCHIVE_SWITCH = "SMARKETING_UNARCHIVE_PROPERTIES"
 
 
 @dataclass
@@ -26,6 +33,7 @@ class Ownership:
     owned: dict[str, set[str]] = field(default_factory=dict)  # object type -> property names
     blocked: dict[tuple[str, str], str] = field(default_factory=dict)  # (object type, property) -> reason
     differing: list[tuple[str, str, object, object]] = field(default_factory=list)  # as EnsureReport.differing
+    restored: list[tuple[str, str]] = field(default_factory=list)  # (object type, property) unarchived just now
 
 
 def disowned(wanted: dict[str, Any], actual: dict[str, Any]) -> str | None:
@@ -41,11 +49,13 @@ def disowned(wanted: dict[str, Any], actual: dict[str, Any]) -> str | None:
     return "; ".join(problems) or None
 
 
-def check_properties(client: CRMClient, mirror: Mirror, prefix: str, group: str, *, create: bool) -> Ownership:
+def check_properties(client: CRMClient, mirror: Mirror, prefix: str, group: str, *, create: bool,
+                     unarchive: bool = False) -> Ownership:
     """Ensure the worker's group and properties (``create=False``: read only, for a dry run) and judge each one.
 
     A property missing from the CRM is created here (and recorded as the worker's) or, when only checking,
-    counted as the worker's, since a push would create it.
+    counted as the worker's, since a push would create it. An archived one of the worker's is restored when
+    ``unarchive`` (and this is no dry run), held back with the reason otherwise.
     """
     ownership = Ownership()
     for object_type, wanted in definitions(prefix, group).items():
@@ -60,12 +70,32 @@ def check_properties(client: CRMClient, mirror: Mirror, prefix: str, group: str,
             name = str(definition["name"])
             actual = report.actual.get(name)
             reason = None if actual is None or name in created else disowned(definition, actual)
+            if reason is not None:
+                ownership.blocked[(object_type, name)] = f"not the worker's property: {reason}"
+            elif actual is not None and actual.get("archived"):
+                reason = _restored(client, object_type, name, unarchive and create)
+                if reason is not None:
+                    ownership.blocked[(object_type, name)] = reason
+                else:
+                    ownership.restored.append((object_type, name))
             if reason is None:
                 owned.add(name)
-            else:
-                ownership.blocked[(object_type, name)] = f"not the worker's property: {reason}"
-        ownership.differing += report.differing
+        ownership.differing += [d for d in report.differing if d[1] != "archived"]  # judged above
     return ownership
+
+
+def _restored(client: CRMClient, object_type: str, name: str, unarchive: bool) -> str | None:
+    """None once the archived property is live again; else why its values are held."""
+    if not unarchive:
+        return f"archived in the CRM: restore it there, or set {UNARCHIVE_SWITCH}=on for the worker to restore it"
+    try:
+        answer = client.restore_property(object_type, name)
+    except (AuthError, BadRequest, Conflict, NotFound) as e:
+        return f"archived in the CRM, and restoring it was refused ({e}): restore it in HubSpot's property settings"
+    if answer.get("archived") is not False:
+        return "archived in the CRM, and still archived after the worker restored it: restore it in HubSpot"
+    log.info("restored the archived CRM property %s of %s (%s=on)", name, object_type, UNARCHIVE_SWITCH)
+    return None
 
 
 def created_by_the_worker(mirror: Mirror, object_type: str) -> set[str]:

@@ -15,8 +15,8 @@ def definitions(prefix: str, group: str) -> dict[str, list[dict[str, object]]]:
                                    "fieldType": field_type, "groupName": group,
                                    "description": "Written by smarketing-sync; edits are overwritten."}
         if options:
-            body["options"] = [{"label": o.replace("_", " "), "value": o, "displayOrder": i}
-                               for i, o in enumerate(options)]
+            body["options"] = [{"label": o.replace("_", " "), "value": o, "displayOrder": i, "hidden": False}
+                               for i, o in enumerate(options)]  # HubSpot's OptionInput requires hidden
         return body
 
     return {

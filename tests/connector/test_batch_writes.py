@@ -136,8 +136,46 @@ def test_upsert_matches_results_by_the_id_property(client):
                                                  ("c@example.com", {"firstname": "C"})], "email")
     assert [(o.key, o.ok, o.record_id) for o in outcomes] == [
         ("A@example.com", True, "501"), ("b@example.com", True, "502"), ("c@example.com", False, None)]
+    # the id property goes inside properties too, so the answer can echo it (API notes §1a)
     assert sent(responses.calls[0])[1] == {"id": "b@example.com", "idProperty": "email",
-                                           "properties": {"firstname": "B"}, "objectWriteTraceId": "1"}
+                                           "properties": {"firstname": "B", "email": "b@example.com"},
+                                           "objectWriteTraceId": "1"}
+
+
+@responses.activate
+def test_upsert_answers_without_the_id_property_are_matched_by_their_trace_ids(client):
+    """HubSpot may leave the id property out of an answer: each result still finds its input by objectWriteTraceId,
+    in whatever order the results come, and an input whose trace id is not answered fails."""
+    responses.post(f"{BASE}/crm/v3/objects/2-1/batch/upsert", json={"status": "COMPLETE", "results": [
+        {"id": "903", "properties": {"value": "3"}, "new": True, "objectWriteTraceId": "2"},
+        {"id": "901", "properties": {"value": "1"}, "new": False, "objectWriteTraceId": "0"}]})
+    outcomes = batch_upsert(client, "2-1", [("k1", {"value": "1"}), ("k2", {"value": "2"}), ("k3", {"value": "3"})],
+                            "kpi_key")
+    assert [(o.key, o.ok, o.record_id) for o in outcomes] == [
+        ("k1", True, "901"), ("k2", False, None), ("k3", True, "903")]
+    assert outcomes[1].message == NO_RESULT
+    assert [i["properties"]["kpi_key"] for i in sent(responses.calls[0])] == ["k1", "k2", "k3"]
+
+
+def test_dashboard_upserts_through_the_sandbox_are_all_confirmed(serve):
+    """The sandbox echoes no unsent id property, as HubSpot may not: the outcomes rest on the trace ids."""
+    from connector.hubspot_writes import ensure_schema
+    api = serve()
+    client = sandbox_client(api)
+    schema, _ = ensure_schema(client, {
+        "name": "kpi_record", "labels": {"singular": "KPI", "plural": "KPIs"}, "requiredProperties": ["kpi_key"],
+        "associatedObjects": [], "properties": [
+            {"name": "kpi_key", "label": "Key", "type": "string", "fieldType": "text", "hasUniqueValue": True},
+            {"name": "value", "label": "Value", "type": "number", "fieldType": "number"}]})
+    rows: list[tuple[str, dict[str, str | None]]] = [(f"new_leads|2026-0{m}|all", {"value": str(m)})
+                                                      for m in range(1, 4)]
+    first = batch_upsert(client, schema["objectTypeId"], rows, "kpi_key")
+    again = batch_upsert(client, schema["objectTypeId"], rows, "kpi_key")
+    assert all(o.ok for o in first + again) and [o.record_id for o in first] == [o.record_id for o in again]
+    raw = api("POST", f"/crm/v3/objects/{schema['objectTypeId']}/batch/upsert", json={"inputs": [
+        {"id": "x|2026-01|all", "idProperty": "kpi_key", "properties": {"value": "1"}, "objectWriteTraceId": "7"}]})
+    assert raw.json()["results"][0]["objectWriteTraceId"] == "7"
+    assert "kpi_key" not in raw.json()["results"][0]["properties"]
 
 
 @responses.activate

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import requests
 import responses
+from responses import matchers
 
 from connector import AuthError, Conflict, HubSpotClient
 from connector.hubspot_writes import batch_upsert, ensure_properties, ensure_property_group, ensure_schema
@@ -14,7 +15,8 @@ from connector.hubspot_writes import batch_upsert, ensure_properties, ensure_pro
 GROUP = "smarketing"
 PROPERTIES: list[dict[str, Any]] = [
     {"name": "smk_funnel_stage", "label": "Funnel stage", "type": "enumeration", "fieldType": "select",
-     "groupName": GROUP, "options": [{"label": "Lead", "value": "lead"}, {"label": "MQL", "value": "mql"}]},
+     "groupName": GROUP, "options": [{"label": "Lead", "value": "lead", "hidden": False},
+                                      {"label": "MQL", "value": "mql", "hidden": False}]},
     {"name": "smk_score", "label": "Score", "type": "number", "fieldType": "number", "groupName": GROUP},
 ]
 SCHEMA = {
@@ -51,7 +53,8 @@ def test_a_differing_definition_is_reported_and_left_alone(serve):
     client = client_for(api)
     ensure_property_group(client, "contacts", GROUP, "Smarketing")
     ensure_properties(client, "contacts", PROPERTIES)
-    wanted = [{**PROPERTIES[0], "options": [{"label": "Lead", "value": "lead"}, {"label": "SQL", "value": "sql"}]},
+    wanted = [{**PROPERTIES[0], "options": [{"label": "Lead", "value": "lead", "hidden": False},
+                                            {"label": "SQL", "value": "sql", "hidden": False}]},
               {**PROPERTIES[1], "type": "string", "fieldType": "text"}]
     report = ensure_properties(client, "contacts", wanted)
     assert report.created == [] and report.differing == [
@@ -126,10 +129,41 @@ def test_a_409_for_a_property_missing_from_the_list_reads_it_and_reports_it_arch
     props = f"{BASE}/crm/v3/properties/contacts"
     responses.get(props, json={"results": []})
     responses.post(props, status=409, json={"message": "exists", "category": "OBJECT_ALREADY_EXISTS"})
-    responses.get(f"{props}/smk_score", json={**PROPERTIES[1], "archived": True})
+    responses.get(f"{props}/smk_score", json={**PROPERTIES[1], "archived": True},
+                  match=[matchers.query_param_matcher({"archived": "true"})])
     report = ensure_properties(HubSpotClient("t", BASE, sleep=lambda s: None), "contacts", [PROPERTIES[1]])
     assert (report.created, report.existing, report.differing) == (
         [], ["smk_score"], [("smk_score", "archived", False, True)])
+    assert report.actual["smk_score"]["archived"] is True
+
+
+@responses.activate
+def test_a_409_for_a_property_created_meanwhile_reads_the_live_one():
+    """archived=true reads only archived properties: a 404 there means someone else has just created it."""
+    props = f"{BASE}/crm/v3/properties/contacts"
+    responses.get(props, json={"results": []})
+    responses.post(props, status=409, json={"message": "exists", "category": "OBJECT_ALREADY_EXISTS"})
+    responses.get(f"{props}/smk_score", status=404, json={"message": "no", "category": "OBJECT_NOT_FOUND"},
+                  match=[matchers.query_param_matcher({"archived": "true"})])
+    responses.get(f"{props}/smk_score", json={**PROPERTIES[1], "archived": False},
+                  match=[matchers.query_param_matcher({})])
+    report = ensure_properties(HubSpotClient("t", BASE, sleep=lambda s: None), "contacts", [PROPERTIES[1]])
+    assert (report.created, report.existing, report.differing) == ([], ["smk_score"], [])
+
+
+def test_an_archived_property_in_the_sandbox_is_found_with_archived_true(serve):
+    api = serve()
+    client = client_for(api)
+    ensure_property_group(client, "contacts", GROUP, "Smarketing")
+    ensure_properties(client, "contacts", PROPERTIES)
+    assert api("DELETE", "/crm/v3/properties/contacts/smk_score").status_code == 204
+    assert api("GET", "/crm/v3/properties/contacts/smk_score").status_code == 404
+    report = ensure_properties(client, "contacts", PROPERTIES)
+    assert (report.created, report.existing) == ([], ["smk_funnel_stage", "smk_score"])
+    assert report.differing == [("smk_score", "archived", False, True)]
+    restored = client.restore_property("contacts", "smk_score")
+    assert restored["archived"] is False
+    assert ensure_properties(client, "contacts", PROPERTIES).differing == []
 
 
 @responses.activate

@@ -18,6 +18,7 @@ from connector import (
     HubSpotClient,
     MissingScopes,
     NotFound,
+    Paths,
     RateLimited,
     ServerError,
     TransportError,
@@ -99,6 +100,36 @@ def test_date_versioned_paths_switch_in_one_place(fake):
     assert client.pipelines() == []
     with pytest.raises(ValueError, match="date version"):
         HubSpotClient(TOKEN, BASE, api_version="v2")
+
+
+def every_path(paths: Paths) -> list[str]:
+    return [paths.objects("contacts"), paths.object("deals", "1"), paths.search("contacts"),
+            paths.batch("contacts", "read"), paths.properties("deals"), paths.property("deals", "amount"),
+            paths.property_groups("deals"), paths.property_group("deals", "g"), paths.pipelines("deals"),
+            paths.owners(), paths.associations_batch_read("deals", "contacts"), paths.schemas(),
+            paths.schema("2-1"), paths.campaigns(), paths.campaign_budget_totals("c"), paths.account_details()]
+
+
+@pytest.mark.parametrize("version", ["2025-09", "2026-03", "2026-09", "2026-09-beta"])
+def test_in_dated_mode_every_family_uses_its_dated_path(version):
+    paths = every_path(Paths(version))
+    assert all(f"/{version}" in p and "/v3/" not in p and "/v4/" not in p for p in paths)
+    assert Paths(version).schemas() == f"/crm-object-schemas/{version}/schemas"
+    assert Paths(version).account_details() == f"/account-info/{version}/details"
+    assert Paths(version).associations_batch_read("deals", "contacts") == (
+        f"/crm/associations/{version}/deals/contacts/batch/read")
+    assert Paths().schemas() == "/crm-object-schemas/v3/schemas"
+    assert Paths().account_details() == "/account-info/v3/details"
+
+
+def test_a_schema_body_carries_what_its_version_takes():
+    """HubSpot's ObjectSchemaEgg: 2026-03 requires shouldCreateSameObjectAssociation, 2025-09 and 2026-09 have none."""
+    body = {"name": "x", "allowsSensitiveProperties": False, "searchableProperties": [],
+            "secondaryDisplayProperties": [], "shouldCreateSameObjectAssociation": False}
+    assert Paths("2026-03").schema_body(body) == body and Paths().schema_body(body) == body
+    for version in ("2025-09", "2026-09", "2026-09-beta", "2027-03"):
+        assert Paths(version).schema_body(body) == {k: v for k, v in body.items()
+                                                    if k != "shouldCreateSameObjectAssociation"}
 
 
 @pytest.mark.parametrize("status, body, kind", [

@@ -80,5 +80,19 @@ def test_a_date_versioned_client_reads_everything_from_dated_paths(serve):
     assert client.pipelines() and list(client.owners()) and list(client.campaigns())
     assert client.property_definitions("contacts") and client.associations("deals", "contacts", ["301"])
     assert list(client.modified_pages("deals", 0, 2_000_000_000_000, ["dealname"]))
+    assert client.account_details()["portalId"] and client.ensure_schema(
+        {"name": "x", "labels": {"singular": "X", "plural": "Xs"}, "properties": [], "requiredProperties": [],
+         "associatedObjects": [], "allowsSensitiveProperties": False, "searchableProperties": [],
+         "secondaryDisplayProperties": [], "shouldCreateSameObjectAssociation": False})[1].created == ["x"]
     routes = api.stats()["requests_by_route"]
-    assert not [r for r in routes if "/v3/" in r and "campaigns" not in r and "account-info" not in r]
+    assert not [r for r in routes if "/v3/" in r or "/v4/" in r]
+
+
+def test_campaigns_come_with_the_properties_named_and_only_those(serve):
+    from sandbox import build_portal
+    api = serve(build_portal())
+    client = HubSpotClient(api.server.token, api.url)
+    assert [c["properties"] for c in client.campaigns()] == [{}] * 4  # none named: none answered, as HubSpot
+    named = list(client.campaigns(["hs_name", "hs_end_date"]))
+    assert len(named) == 4 and all(set(c["properties"]) <= {"hs_name", "hs_end_date"} for c in named)
+    assert all(c["properties"]["hs_name"] for c in named)

@@ -15,6 +15,7 @@ from connector import CRMError, HubSpotClient
 from connector.hubspot_search import SearchPage, modified_pages, parse_ms
 from sandbox.generate import ANCHOR, generate_portal
 from sandbox.records import iso_from_ms
+from tests.conftest import contact, mini_portal_data
 
 BASE = "https://api.hubapi.com"
 T = parse_ms("2026-02-01T10:00:00.000Z")
@@ -32,7 +33,8 @@ def client(base: str = BASE, token: str = "t") -> HubSpotClient:
 
 class FakeSearch:
     """HubSpot's search evaluated over ``rows`` (id -> last-modified ms): GTE/LTE/EQ/GT filters, one sort
-    (ties in an order of its own, not by id), limit <= 200, ``after`` offsets refused from 10,000, ``total``."""
+    (ties in an order of its own, not by id), limit <= 200, ``after`` offsets refused from 10,000, ``total``.
+    EQ on the last-modified datetime is refused, as the sandbox does: HubSpot does not document it."""
 
     def __init__(self, rows: dict[str, int], lastmod: str = "lastmodifieddate",
                  after_call: Callable[[int], None] | None = None) -> None:
@@ -57,7 +59,9 @@ class FakeSearch:
         body = json.loads(request.body)
         self.bodies.append(body)
         after, limit = int(body.get("after", 0)), body.get("limit", 10)
-        if after >= 10_000 or not 1 <= limit <= 200 or len(body.get("sorts", [])) != 1:
+        eq_on_datetime = any(f["operator"] == "EQ" and f["propertyName"] == self.lastmod
+                             for g in body["filterGroups"] for f in g["filters"])
+        if after >= 10_000 or not 1 <= limit <= 200 or len(body.get("sorts", [])) != 1 or eq_on_datetime:
             return 400, {}, json.dumps({"status": "error", "category": "VALIDATION_ERROR", "message": "bad"})
         groups = [self.bounds(g["filters"]) for g in body["filterGroups"]]
         found = [i for i, ms in self.rows.items() if any(
@@ -118,6 +122,19 @@ def test_more_than_10000_records_in_one_millisecond_are_drained_by_id(bulk):
     assert sorted(ids) == sorted(rows) and len(ids) == len(set(ids))
     assert len(search.bodies) <= 12_500 // 200 + 4
     assert all("after" not in b for b in search.bodies)
+
+
+def test_an_instant_shared_by_more_than_a_page_is_drained_through_the_sandbox_without_eq(serve):
+    """The sandbox refuses EQ on a datetime, so this passes only if the drain uses GTE and LTE on the instant."""
+    data = mini_portal_data(0)
+    instant = iso_from_ms(T + 5)
+    data["contacts"] = [contact(i, lastmodifieddate=iso_from_ms(T + i % 10) if i <= 100 else instant)
+                        for i in range(1, 701)]
+    api = serve(data)
+    rows = {c["id"]: parse_ms(c["properties"]["lastmodifieddate"]) for c in data["contacts"]}
+    ids = read(modified_pages(client(api.url, api.server.token), "contacts", T, T + 9, []), rows, T, T + 9)
+    assert sorted(ids, key=int) == [str(i) for i in range(1, 701)]
+    assert api.stats()["requests_by_status"] == {"200": api.stats()["requests_total"]}
 
 
 @responses.activate

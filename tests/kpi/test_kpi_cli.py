@@ -50,7 +50,9 @@ def test_kpi_table_fits_100_columns_and_segments_work(serve, tmp_path):
                                "--format", "json", env=env).output)
     assert all(r["segment"].startswith("source=") for r in by_source)
     csv = run("kpi", "--period", "2026-Q1", "--kpi", "revenue", "--format", "csv", env=env).output
-    assert csv.splitlines()[0].startswith("kpi,period,segment,value")
+    # issue 16: the CSV carries the same fields as the JSON, labels, exact values, units and currencies among them
+    assert csv.splitlines()[0] == ("kpi,label,period,segment,segment_label,value,exact,unit,currency,numerator,"
+                                   "denominator,excluded,as_of,reason")
 
 
 def test_kpi_errors_are_clear(serve, tmp_path):
@@ -65,3 +67,22 @@ def test_funnel_chart(serve, tmp_path):
     env = synced(serve, tmp_path)
     chart = run("funnel", "--period", "2026", env=env)
     assert chart.exit_code == 0 and "lead" in chart.output and "customer" in chart.output
+
+
+def test_the_table_on_the_demo_portal_reads_like_people_say_it(serve, tmp_path):
+    env = synced(serve, tmp_path)
+    table = run("kpi", env=env)  # the default period: the last complete month with data
+    assert table.exit_code == 0, table.output
+    out = table.output
+    assert "KPIs for 2026-10" in out  # the portal's data ends in October 2026
+    assert "Win rate (win_rate)" in out and "MQL → SQL rate (mql_to_sql_rate)" in out
+    assert "Revenue (bookings) (revenue)" in out and "USD 7,800.00" in out
+    assert "Daniel Okafor" in out and "owner=" not in out
+    assert sum("daily_sales_vs_goal" in line for line in out.splitlines()) == 1  # one summary line, not 31
+    assert sum("n/a" in line for line in out.splitlines()) < 20
+    by_owner = run("kpi", "--by", "owner", env=env).output
+    assert "Win rate (win_rate)" in by_owner and "New leads" not in by_owner  # new leads has no owner segments
+    daily = run("kpi", "--daily", "--kpi", "daily_sales_vs_goal", env=env).output
+    assert sum(line.startswith("    2026-10-") for line in daily.splitlines()) == 31
+    explained = run("kpi", "--explain", "cost_per_lead", env=env)
+    assert explained.exit_code == 0 and "Formula: spend in the period ÷ new leads" in explained.output

@@ -63,14 +63,20 @@ def test_batch_size_limits(serve, endpoint, count, history):
 
 
 def test_batch_upsert_by_email_creates_and_updates(serve):
+    """Answers echo each input's trace id, and the id property only when it was sent inside properties."""
     api = serve()
     reply = api("POST", f"{BATCH}/upsert", json={"inputs": [
-        {"id": "person2@example.com", "idProperty": "email", "properties": {"jobtitle": "VP"}},
-        {"id": "brand.new@example.com", "idProperty": "email", "properties": {"jobtitle": "Intern"}}]})
+        {"id": "person2@example.com", "idProperty": "email", "properties": {"jobtitle": "VP"},
+         "objectWriteTraceId": "0"},
+        {"id": "brand.new@example.com", "idProperty": "email", "objectWriteTraceId": "1",
+         "properties": {"jobtitle": "Intern", "email": "brand.new@example.com"}}]})
     assert reply.status_code == 200
-    results = {r["properties"]["email"]: r for r in reply.json()["results"]}
-    assert results["person2@example.com"]["new"] is False and results["person2@example.com"]["id"] == "2"
-    assert results["brand.new@example.com"]["new"] is True
+    results = {r["objectWriteTraceId"]: r for r in reply.json()["results"]}
+    assert results["0"]["new"] is False and results["0"]["id"] == "2"
+    assert "email" not in results["0"]["properties"] and results["0"]["properties"]["jobtitle"] == "VP"
+    assert results["1"]["new"] is True and results["1"]["properties"]["email"] == "brand.new@example.com"
+    read = api("GET", "/crm/v3/objects/contacts/person2@example.com", params={"idProperty": "email"}).json()
+    assert read["id"] == "2" and read["properties"]["email"] == "person2@example.com"
 
 
 def test_batch_create_and_archive(serve):

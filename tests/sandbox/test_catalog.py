@@ -235,7 +235,10 @@ def test_default_properties_returns_fresh_copies():
 def test_returned_property_sets():
     assert catalog.always_returned("contacts") == ("hs_object_id", "createdate", "lastmodifieddate")
     assert catalog.always_returned("deals") == ("hs_object_id", "createdate", "hs_lastmodifieddate")
-    assert catalog.always_returned("tickets") == ("hs_object_id", "hs_createdate", "hs_lastmodifieddate")
+    # Tickets are served now and use createdate, as HubSpot's search guide lists; other types hs_createdate.
+    assert catalog.always_returned("tickets") == ("hs_object_id", "createdate", "hs_lastmodifieddate")
+    assert catalog.always_returned("quotes") == ("hs_object_id", "hs_createdate", "hs_lastmodifieddate")
+    assert catalog.always_returned("p24680135_widget") == ("hs_object_id", "hs_createdate", "hs_lastmodifieddate")
     assert catalog.default_returned("contacts") == ("firstname", "lastname", "email")
     assert catalog.default_returned("deals") == ("dealname", "amount", "closedate", "pipeline", "dealstage")
     for object_type in catalog.OBJECT_TYPES:
@@ -247,4 +250,4 @@ def test_returned_property_sets():
 @pytest.mark.parametrize("func", [catalog.default_groups, catalog.default_properties, catalog.default_returned])
 def test_unknown_object_type_is_a_key_error(func):
     with pytest.raises(KeyError):
-        func("tickets")
+        func("widgets")

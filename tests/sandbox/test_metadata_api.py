@@ -24,7 +24,8 @@ def test_create_property_and_group_409_on_duplicates(serve):
     dup = api("POST", "/crm/v3/properties/contacts/groups", json=group)
     assert dup.status_code == 409 and dup.json()["category"] == "OBJECT_ALREADY_EXISTS"
     prop = {"name": "smk_funnel_stage", "label": "Funnel stage", "type": "enumeration", "fieldType": "select",
-            "groupName": "smarketing", "options": [{"label": "MQL", "value": "mql", "displayOrder": 0}]}
+            "groupName": "smarketing",
+            "options": [{"label": "MQL", "value": "mql", "displayOrder": 0, "hidden": False}]}
     created = api("POST", "/crm/v3/properties/contacts", json=prop)
     assert created.status_code == 201 and created.headers["Location"].endswith("/smk_funnel_stage")
     assert created.json()["options"][0]["hidden"] is False

@@ -72,6 +72,18 @@ def test_groups_are_ored_and_filters_anded(api):
     assert set(ids(api("POST", SEARCH, json=body))) == {"3", "5", "33"}
 
 
+def test_eq_on_a_datetime_is_refused_and_gte_lte_on_the_instant_is_the_way(api):
+    """HubSpot documents no EQ on a datetime at millisecond precision; the sandbox refuses it so no client leans
+    on it, and the documented GTE and LTE on the same instant find the records modified then."""
+    instant = "2026-02-08T10:00:00.000Z"
+    refused = search(api, {"propertyName": "lastmodifieddate", "operator": "EQ", "value": instant})
+    assert refused.status_code == 400 and refused.json()["category"] == "VALIDATION_ERROR"
+    assert "GTE and LTE" in refused.json()["message"]
+    found = search(api, {"propertyName": "lastmodifieddate", "operator": "GTE", "value": instant},
+                   {"propertyName": "lastmodifieddate", "operator": "LTE", "value": instant})
+    assert set(ids(found)) == {str(i) for i in range(2, 41) if stamp(i) == instant} == {"7", "35"}
+
+
 def test_sort_as_object_or_string_and_ties_by_id(api):
     asc = ids(search(api, sorts=[{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}]))
     stamps = [stamp(int(i)) for i in asc]
@@ -144,3 +156,57 @@ def test_association_filter_and_text_query(serve):
     api = serve()
     assert ids(search(api, {"propertyName": "associations.deal", "operator": "EQ", "value": "1"})) == ["3"]
     assert ids(api("POST", SEARCH, json={"query": "person12@"})) == ["12"]
+
+
+def test_top_level_filters_are_anded_like_one_group(api):
+    """HubSpot's search guide and other extractors send ``filters`` without ``filterGroups`` (API notes §1a)."""
+    body = {"filters": [{"propertyName": "lifecyclestage", "operator": "EQ", "value": "customer"},
+                        {"propertyName": "hs_analytics_source", "operator": "EQ", "value": "PAID_SEARCH"},
+                        {"propertyName": "hs_object_id", "operator": "LTE", "value": "30"}], "limit": 200}
+    reply = api("POST", SEARCH, json=body)
+    assert reply.status_code == 200, reply.text
+    expected = {str(i) for i in range(2, 31) if i % 2 and i % 3 == 0}  # customers, paid search, id <= 30
+    assert set(ids(reply)) == expected == {"3", "9", "15", "21", "27"}
+    assert reply.json()["total"] == len(expected)
+    grouped = api("POST", SEARCH, json={"filterGroups": [{"filters": body["filters"]}], "limit": 200})
+    assert ids(grouped) == ids(reply)
+
+
+def test_top_level_filters_page_and_are_cached_apart_from_an_unfiltered_search(api):
+    everyone = api("POST", SEARCH, json={"limit": 5}).json()
+    assert everyone["total"] == 39
+    flt = [{"propertyName": "lifecyclestage", "operator": "EQ", "value": "lead"}]
+    first = api("POST", SEARCH, json={"filters": flt, "limit": 5}).json()
+    second = api("POST", SEARCH, json={"filters": flt, "limit": 5, "after": first["paging"]["next"]["after"]}).json()
+    assert first["total"] == second["total"] == 20  # even ids 2..40
+    assert [r["id"] for r in first["results"] + second["results"]] == [str(i) for i in range(2, 22, 2)]
+
+
+def test_top_level_filters_allow_more_than_a_group_but_not_more_than_18(api):
+    has_email = {"propertyName": "email", "operator": "HAS_PROPERTY"}
+    assert api("POST", SEARCH, json={"filters": [has_email] * 7}).json()["total"] == 39
+    too_many = api("POST", SEARCH, json={"filters": [has_email] * 19})
+    assert too_many.status_code == 400 and too_many.json()["category"] == "VALIDATION_ERROR"
+
+
+def test_top_level_filters_with_association_pseudo_property(serve):
+    api = serve()
+    body = {"filters": [{"propertyName": "associations.deal", "operator": "EQ", "value": "1"}]}
+    assert ids(api("POST", SEARCH, json=body)) == ["3"]
+
+
+@pytest.mark.parametrize("body", [
+    {"filters": [{"propertyName": "nope", "operator": "EQ", "value": "1"}]},
+    {"filters": {"propertyName": "email", "operator": "HAS_PROPERTY"}},
+    {"filters": [{"propertyName": "email", "operator": "HAS_PROPERTY"}],
+     "filterGroups": [{"filters": [{"propertyName": "city", "operator": "HAS_PROPERTY"}]}]},
+], ids=["unknown-property", "not-a-list", "with-filter-groups"])
+def test_bad_top_level_filters_are_validation_errors(api, body):
+    """Both lists at once: HubSpot documents no rule for combining them, so the sandbox refuses to guess."""
+    reply = api("POST", SEARCH, json=body)
+    assert reply.status_code == 400 and reply.json()["category"] == "VALIDATION_ERROR"
+
+
+def test_empty_filter_groups_beside_top_level_filters_are_no_conflict(api):
+    body = {"filterGroups": [], "filters": [{"propertyName": "hs_object_id", "operator": "EQ", "value": "7"}]}
+    assert ids(api("POST", SEARCH, json=body)) == ["7"]

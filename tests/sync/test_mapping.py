@@ -6,6 +6,8 @@ import pytest
 
 from sync.ingest.mapping import (
     BadRecord,
+    campaign_rows,
+    company_row,
     contact_row,
     deal_row,
     engagement_row,
@@ -154,3 +156,25 @@ def test_a_contact_that_simply_passed_through_needs_no_history():
 def test_an_unreadable_stage_signal_is_a_bad_record(name, value, reason):
     with pytest.raises(BadRecord, match=reason):
         stage_signals(record(**{name: value}))
+
+
+@pytest.mark.parametrize("empty", ["", None])
+def test_a_cleared_value_and_a_null_are_both_empty(empty):
+    """HubSpot answers a cleared value as "" and a never-set one as null: the mirror's columns hold None for both,
+    so a value cleared in the CRM reads as no value, and the properties keep what HubSpot sent."""
+    texts = ("email", "firstname", "lifecyclestage", "hs_lead_status", "hs_analytics_source", "hs_merged_object_ids")
+    contact = contact_row(record(**{name: empty for name in texts}))
+    assert [contact[name] for name in texts] == [None] * len(texts)
+    deal = deal_row(record(**{name: empty for name in ("dealname", "pipeline", "dealstage", "dealtype",
+                                                      "hs_analytics_source", "deal_currency_code")}), "USD")
+    assert [deal[n] for n in ("dealname", "pipeline", "dealstage", "dealtype", "hs_analytics_source",
+                              "deal_currency_code")] == [None] * 6
+    company = company_row(record(name=empty, domain=empty, industry=empty))
+    assert (company["name"], company["domain"], company["industry"]) == (None, None, None)
+    call = engagement_row(record(hs_call_direction=empty, hs_call_status=empty, hs_call_title=empty), "calls")
+    assert (call["direction"], call["outcome"], call["title"]) == (None, None, None)
+    row, _ = campaign_rows({"id": "c1", "properties": {"hs_name": empty, "hs_start_date": empty,
+                                                      "hs_end_date": empty, "hs_campaign_status": empty,
+                                                      "hs_currency_code": empty}, "createdAt": None})
+    assert (row["name"], row["start_date"], row["end_date"], row["status"], row["currency"]) == (None,) * 5
+    assert '"email":' + ('""' if empty == "" else "null") in contact["properties"]

@@ -74,7 +74,8 @@ def test_a_customers_property_under_the_prefix_keeps_its_values_until_it_is_made
     assert f"  not written: smk_funnel_stage of contacts, 25 values held: {REASON}" in status.output
 
     # the customer makes it the worker's: its group, its type; relabelled options and one more are fine
-    options = [{"label": f"Stage: {v}", "value": v, "displayOrder": n} for n, v in enumerate((*CANONICAL, "recycled"))]
+    options = [{"label": f"Stage: {v}", "value": v, "displayOrder": n, "hidden": False}
+               for n, v in enumerate((*CANONICAL, "recycled"))]
     fixed = api("PATCH", "/crm/v3/properties/contacts/smk_funnel_stage",
                 json={"groupName": "smarketing", "type": "enumeration", "fieldType": "select", "options": options})
     assert fixed.status_code == 200
@@ -91,7 +92,8 @@ def test_one_of_the_workers_options_missing_is_not_the_workers_property(serve, t
     requests.post(api.url + "/crm/v3/properties/contacts/groups", json={"name": "smarketing", "label": "x"},
                   headers={"Authorization": f"Bearer {api.server.token}"}, timeout=5)
     customer_property(api, groupName="smarketing", type="enumeration", fieldType="select",
-                      options=[{"label": v, "value": v, "displayOrder": n} for n, v in enumerate(CANONICAL[:-2])])
+                      options=[{"label": v, "value": v, "displayOrder": n, "hidden": False}
+                               for n, v in enumerate(CANONICAL[:-2])])
     assert run("sync", **worker_env(api.url, db)).exit_code == 0
     pushed = run("push", **worker_env(api.url, db))
     assert pushed.exit_code == 0

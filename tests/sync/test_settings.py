@@ -63,6 +63,20 @@ def test_require_token_names_the_variable_when_missing():
     assert caught.value.lines[0].startswith("SMARKETING_HUBSPOT_TOKEN: not set")
 
 
+@pytest.mark.parametrize("value, on", [("on", True), ("off", False), ("ON", True)])
+def test_restoring_archived_properties_is_off_unless_switched_on(monkeypatch, value, on):
+    assert load_settings().unarchive_properties is False
+    monkeypatch.setenv("SMARKETING_UNARCHIVE_PROPERTIES", value)
+    assert load_settings().unarchive_properties is on
+
+
+def test_a_bad_unarchive_switch_names_the_variable(monkeypatch):
+    monkeypatch.setenv("SMARKETING_UNARCHIVE_PROPERTIES", "maybe")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert caught.value.lines == ["SMARKETING_UNARCHIVE_PROPERTIES: 'maybe' is not valid; use on or off"]
+
+
 def test_every_setting_is_documented_in_the_readme():
     from tests.conftest import REPO
     readme = (REPO / "README.md").read_text()
@@ -98,3 +112,49 @@ def test_the_client_is_built_from_settings(monkeypatch):
     assert client.paths.objects("contacts") == "/crm/objects/2026-03/contacts"
     assert client.timeout == (5.0, 12.0) and client.pacer.daily_reserve == 0.2
     assert TOKEN not in repr(client)
+
+
+VERSION_LINE = ("SMARKETING_HUBSPOT_API_VERSION: {value!r} is not a HubSpot API version; use v3, or a date version "
+                "YYYY-03 or YYYY-09 from 2025-09 on, optionally ending in -beta (such as 2026-03)")
+
+
+@pytest.mark.parametrize("value", ["v3", "2025-09", "2026-03", "2026-09", "2026-09-beta", "2027-03", "2030-09-beta"])
+def test_the_api_version_is_v3_or_a_hubspot_date_version(monkeypatch, value):
+    monkeypatch.setenv("SMARKETING_HUBSPOT_API_VERSION", value)
+    assert load_settings().hubspot_api_version == value
+
+
+@pytest.mark.parametrize("value", ["v2", "v4", "2025-03", "2024-09", "2026-04", "2026-3", "2026-03-alpha",
+                                   "2026-03beta", "26-03", "latest", ""])
+def test_another_api_version_is_one_line_naming_the_accepted_form(monkeypatch, value):
+    monkeypatch.setenv("SMARKETING_HUBSPOT_API_VERSION", value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert caught.value.lines == [VERSION_LINE.format(value=value)]
+
+
+def test_a_bad_api_version_exits_2_with_that_line_and_no_traceback():
+    from click.testing import CliRunner
+
+    from sync.app.cli import cli
+    result = CliRunner().invoke(cli, ["status"], env={"SMARKETING_HUBSPOT_API_VERSION": "2026-04"})
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [VERSION_LINE.format(value="2026-04")]
+
+
+def test_a_version_newer_than_the_newest_known_is_warned_about_once(monkeypatch, caplog):
+    from sync.app.wiring import client_from_settings
+    monkeypatch.setenv("SMARKETING_HUBSPOT_TOKEN", TOKEN)
+    monkeypatch.setenv("SMARKETING_HUBSPOT_API_VERSION", "2029-09")  # no other test uses it: the first warning is ours
+    with caplog.at_level("WARNING", logger="smarketing.connector"):
+        for _ in range(3):  # a worker builds a client every cycle
+            client = client_from_settings(load_settings())
+    warnings = [r.getMessage() for r in caplog.records if "newer than the newest" in r.getMessage()]
+    assert warnings == ["HubSpot API version 2029-09 is newer than the newest this worker knows (2026-09); its paths "
+                        "and bodies are assumed to be those of 2026-09"]
+    assert client.paths.objects("contacts") == "/crm/objects/2029-09/contacts"
+    caplog.clear()
+    monkeypatch.setenv("SMARKETING_HUBSPOT_API_VERSION", "2026-09-beta")
+    with caplog.at_level("WARNING", logger="smarketing.connector"):
+        client_from_settings(load_settings())
+    assert not [r for r in caplog.records if "newer than the newest" in r.getMessage()]

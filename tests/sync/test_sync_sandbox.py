@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 
@@ -200,3 +202,22 @@ def test_the_full_reconcile_comes_by_itself_when_due(api, mirror):
     routes = api.stats()["requests_by_route"]
     assert routes["GET /crm/v3/objects/{objectType}"] >= 2  # the live list and the recycle bin
     assert mirror.state("contacts")["last_full_sync"] > "2026"
+
+
+def test_campaigns_keep_their_name_dates_status_and_currency(api, mirror):
+    """HubSpot answers campaigns with an empty properties map unless the properties are named (so does the
+    sandbox): the reference stream names every one the mirror and the cost KPIs read."""
+    from sync.ingest.reference import CAMPAIGN_PROPERTIES
+
+    run_sync(api, mirror)
+    portal = {c["id"]: c["properties"] for c in api.server.app.portal.campaigns}
+    rows = {r["id"]: r for r in mirror.db.query("SELECT * FROM campaigns")}
+    assert set(rows) == set(portal) and len(rows) == 4
+    for campaign_id, props in portal.items():
+        row = rows[campaign_id]
+        assert (row["name"], row["start_date"], row["end_date"], row["status"], row["currency"]) == (
+            props["hs_name"], props.get("hs_start_date"), props.get("hs_end_date"), props["hs_campaign_status"],
+            props["hs_currency_code"])
+        assert row["name"] and row["status"] and row["currency"]
+        assert json.loads(row["properties"]) == {k: v for k, v in props.items() if k in CAMPAIGN_PROPERTIES}
+    assert any(r["start_date"] and r["end_date"] for r in rows.values())
