@@ -74,19 +74,22 @@ class HubSpotClient:
     :param timeout: (connect, read) seconds.
     :param daily_reserve: share of the daily quota left untouched for the portal's other integrations.
     :param time_zone: the account's time zone, for when the daily quota resets.
+    :param search_per_second: searches a second the client allows itself (HubSpot allows 5 per account).
     :param sleep: how to wait (a fake in tests, so no test sleeps).
     """
 
     def __init__(self, token: str, base_url: str = DEFAULT_BASE_URL, *, api_version: str = "v3",
                  timeout: tuple[float, float] = (5.0, 30.0), session: requests.Session | None = None,
                  retry: RetryPolicy | None = None, daily_reserve: float = 0.2, time_zone: str = "UTC",
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                 search_per_second: int | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.paths = Paths(api_version)
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.stats = ClientStats()
-        self.pacer = Pacer(daily_reserve=daily_reserve, time_zone=time_zone, clock=clock, sleep=sleep)
+        self.pacer = Pacer(daily_reserve=daily_reserve, time_zone=time_zone, clock=clock, sleep=sleep,
+                           search_per_second=search_per_second)
         self._sleep = sleep
         self._session = session or requests.Session()
         self._transport = threading.Lock()  # one request at a time, also with a page read ahead in a thread

@@ -202,6 +202,8 @@ class Settings(BaseSettings):
                                   "(optionally -beta), such as 2026-03.")
     search_lag_seconds: float = Field(default=30.0, ge=0, le=3600,
                                       description="How far behind writes the search index may be.")
+    search_per_second: int = Field(default=4, ge=1, le=1000,
+                                   description="Searches a second the worker allows itself (HubSpot: 5 per account).")
     daily_quota_reserve: Annotated[float, BeforeValidator(_share)] = Field(
         default=0.2, description="Share of the portal's daily API quota left to other integrations.")
     http_timeout_seconds: float = Field(default=30.0, gt=0, le=600, description="Read timeout of one API call.")

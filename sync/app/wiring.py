@@ -27,7 +27,8 @@ def client_from_settings(settings: Settings, *, time_zone: str = "UTC",
                          timeout=(min(5.0, settings.http_timeout_seconds), settings.http_timeout_seconds),
                          retry=RetryPolicy(attempts=settings.http_retry_attempts,
                                            total_seconds=settings.http_retry_max_seconds),
-                         daily_reserve=settings.daily_quota_reserve, time_zone=time_zone, sleep=sleep)
+                         daily_reserve=settings.daily_quota_reserve, time_zone=time_zone, sleep=sleep,
+                         search_per_second=settings.search_per_second)
 
 
 def options_from_settings(settings: Settings, *, full: bool = False, streams: Iterable[str] | None = None,
