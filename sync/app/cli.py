@@ -357,6 +357,8 @@ def demo(keep: bool, contacts: int | None) -> None:
               help="Share of batch write inputs that fail.")
 @click.option("--search-lag", default=0.0, type=click.FloatRange(0),
               help="Seconds before a write is visible to search.")
+@click.option("--slow-creates", default=0.0, type=click.FloatRange(0),
+              help="Seconds a create's answer waits after the create is applied (for kill tests).")
 @click.option("--tier", type=click.Choice(TIERS),
               help="The portal's HubSpot tier: custom objects (Enterprise) and the API limits the headers report "
                    "[default: enterprise, with unthrottled headers].")
@@ -385,6 +387,7 @@ def sandbox(settings: Settings, **options: Any) -> None:
     config = SandboxConfig(token=options["token"] or DEFAULT_TOKEN, rate_limit=options["rate_limit"],
                            fault_rate=options["fault_rate"], batch_fault_rate=options["batch_fault_rate"],
                            fault_seed=options["seed"], search_lag=options["search_lag"],
+                           slow_creates=options["slow_creates"],
                            tier=options["tier"], marketing_tier=options["marketing_tier"],
                            custom_objects=not options["no_custom_objects"])
     with listening(options["host"], options["port"]):
