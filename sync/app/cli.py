@@ -25,7 +25,7 @@ from . import report
 from .failures import explain
 from .logs import configure_logging
 from .settings import Settings, load_settings, require_token
-from .wiring import connect, kpi_config, sync_once
+from .wiring import connect, kpi_config, sync_once, task_options
 
 # HubSpot's tiers, as sandbox.tiers.TIERS names them (not imported: every command would pay for the sandbox)
 TIERS = ("free", "starter", "professional", "enterprise")
@@ -238,7 +238,8 @@ def push_command(settings: Settings, dry_run: bool) -> None:
         result = Pusher(client, mirror, kpi_config(settings, mirror), prefix=settings.property_prefix,
                         group=settings.property_group,
                         max_attempts=settings.writeback_max_attempts,
-                        unarchive_properties=settings.unarchive_properties).push(dry_run=mode == "dry-run")
+                        unarchive_properties=settings.unarchive_properties,
+                        tasks=task_options(settings)).push(dry_run=mode == "dry-run")
     if mode == "dry-run":
         for line in _dry_run(result):
             click.echo(line)
@@ -307,7 +308,7 @@ def run_command(settings: Settings) -> None:
             health.run_failed(error or "stopped")
         else:
             health.run_succeeded(summary.records, summary.requests, summary.rate_limited, summary.outbox_backlog,
-                                 summary.quarantined, features=summary.features)
+                                 summary.quarantined, features=summary.features, tasks=summary.tasks)
 
     worker = Worker(settings, on_cycle=on_cycle)
     with worker_lock(settings.db):  # a second run on this mirror stops here, at once

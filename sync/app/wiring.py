@@ -16,6 +16,7 @@ from kpi import KpiConfig, WorkingHours
 from ..errors import DeletionsUnproven, MirrorIncomplete, PortalMismatch
 from ..ingest import ALL_STREAMS, CAMPAIGNS, OBJECT_STREAMS, Progress, SyncJob, SyncOptions, SyncResult
 from ..storage import Mirror, feature_state, writer_lock
+from ..writeback import TaskOptions
 from .settings import Settings, require_token
 
 
@@ -84,6 +85,14 @@ def sync_once(settings: Settings, *, full: bool = False, streams: Iterable[str] 
         client, account = connect(settings, mirror, writes=False)
         options = options_from_settings(settings, full=full, streams=streams, accept_deletions=accept_deletions)
         return SyncJob(client, mirror, options, progress, account=account).run()
+
+
+def task_options(settings: Settings) -> TaskOptions | None:
+    """The SLA follow-up tasks' settings, or None while SMARKETING_SLA_TASKS is off (the default)."""
+    if settings.sla_tasks != "on":
+        return None
+    return TaskOptions(lead_hours=settings.sla_task_lead_hours, per_rep=settings.sla_tasks_per_rep_per_cycle,
+                       search_lag_seconds=settings.search_lag_seconds, max_attempts=settings.writeback_max_attempts)
 
 
 def kpi_config(settings: Settings, mirror: Mirror) -> KpiConfig:
