@@ -14,8 +14,7 @@ import pytest
 import requests
 
 from connector import HubSpotClient
-from kpi import KpiConfig, Period, compute, parse_iso
-from kpi.funnel import refresh
+from kpi import KpiConfig, Period, compute, parse_iso, refresh
 from sync.app.settings import load_settings
 from sync.app.status import report
 from sync.app.wiring import task_options
