@@ -248,7 +248,9 @@ def push_command(settings: Settings, dry_run: bool) -> None:
                + (f"; {result.failed} failed (retried later)" if result.failed else "")
                + (f"; {result.dead} parked as dead" if result.dead else "")
                + (f"; {result.dropped} gone from the CRM" if result.dropped else "")
-               + ("" if result.dashboards else "; dashboard records off (see smarketing status)"))
+               + ("" if result.dashboards else "; dashboard records off (see smarketing status)")
+               + (f"; SLA tasks: {result.tasks.created} created, {result.tasks.updated} moved or completed"
+                  if result.tasks is not None else ""))
     for line in _held_back(result):
         click.echo(line)
 
@@ -262,6 +264,9 @@ def _dry_run(result: PushResult) -> list[str]:
     if not result.dashboards:
         lines.append("  dashboard records: off (see smarketing status)")
     lines += [f"  assumed: {assumption}" for assumption in result.assumed]
+    if result.tasks is not None:
+        lines.append(f"  SLA follow-up tasks: {len(result.tasks.would_create)} would be created")
+        lines += [f"    rep {t.owner_id}: {t.subject} (contact {t.contact_id})" for t in result.tasks.would_create]
     lines += [f"  {prop}: " + ", ".join(f"{i}={v!r}" for i, v in examples)
               for prop, examples in sorted(result.examples.items())]
     return lines + _held_back(result)
