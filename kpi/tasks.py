@@ -94,44 +94,39 @@ def sla_tasks(db: object, config: KpiConfig, now: datetime, *, lead_hours: Decim
     tasks: list[HandoffTask] = []
     for a in assessed:
         row = about.get(a.contact_id)
-        if row is None:
+        if row is None or a.start is None or a.deadline is None or a.window_end is None:
             continue
         words = _Words(config, now, row, names)
         skip = NO_OWNER if a.status == "breached" and a.reason == "unassigned" else \
             ARCHIVED_OWNER if not row["owner_known"] or row["owner_archived"] else None
-        tasks.append(_first(a, config, lead_hours, words, skip))
-        tasks.append(_attempts(a, config, words, skip))
+        tasks.append(_first(a, a.start, a.deadline, config, lead_hours, words, skip))
+        tasks.append(_attempts(a, a.start, a.window_end, config, words, skip))
     return TaskPlan(tasks, {a.contact_id: a.window_end for a in assessed if a.window_end is not None})
 
 
-def _key(kind: str, a: Assessment) -> str:
-    assert a.start is not None
-    return f"{kind}:{a.contact_id}:{iso(a.start)}"
-
-
-def _first(a: Assessment, config: KpiConfig, lead_hours: Decimal | int, words: _Words, skip: str | None
-           ) -> HandoffTask:
-    assert a.start is not None and a.deadline is not None
+def _first(a: Assessment, start: datetime, deadline: datetime, config: KpiConfig, lead_hours: Decimal | int,
+           words: _Words, skip: str | None) -> HandoffTask:
     limit = Fraction(config.sla_first_followup_hours)
-    wanted_from = add_working_hours(a.start, max(Fraction(0), limit - Fraction(lead_hours)), config.working_hours,
+    wanted_from = add_working_hours(start, max(Fraction(0), limit - Fraction(lead_hours)), config.working_hours,
                                     config.time_zone)
     done = "followed_up" if a.first_at is not None else _closed(a)
     rule = (f"SLA: a first follow-up (an outbound call, a sent email or a meeting) within "
             f"{_number(config.sla_first_followup_hours)} working hours of the hand-off.")
-    return HandoffTask(_key(FIRST, a), FIRST, a.contact_id, a.owner_id, a.start, a.deadline, wanted_from,
-                       f"First follow-up due {words.when(a.deadline)}: {words.who}", words.body(rule), done,
-                       a.first_at, skip)
+    return HandoffTask(f"{FIRST}:{a.contact_id}:{iso(start)}", FIRST, a.contact_id, a.owner_id, start, deadline,
+                       wanted_from, f"First follow-up due {words.when(deadline)}: {words.who}", words.body(rule),
+                       done, a.first_at, skip)
 
 
-def _attempts(a: Assessment, config: KpiConfig, words: _Words, skip: str | None) -> HandoffTask:
-    assert a.start is not None and a.window_end is not None
-    halfway = a.start + (a.window_end - a.start) / 2
+def _attempts(a: Assessment, start: datetime, window_end: datetime, config: KpiConfig, words: _Words,
+              skip: str | None) -> HandoffTask:
+    halfway = start + (window_end - start) / 2
     enough = 2 * a.attempts >= config.sla_attempts
     done = "attempts_made" if enough else _closed(a)
     owed = math.ceil(config.sla_attempts / 2)
     rule = (f"SLA: {config.sla_attempts} follow-up attempts within {config.sla_window_days} days; halfway, "
             f"{a.attempts} made, at least {owed} expected by now.")
-    return HandoffTask(_key(ATTEMPTS, a), ATTEMPTS, a.contact_id, a.owner_id, a.start, halfway, halfway,
+    return HandoffTask(f"{ATTEMPTS}:{a.contact_id}:{iso(start)}", ATTEMPTS, a.contact_id, a.owner_id, start,
+                       halfway, halfway,
                        f"More follow-up attempts due {words.when(halfway)} ({a.attempts} of "
                        f"{config.sla_attempts}): {words.who}", words.body(rule), done, None, skip)
 
