@@ -44,3 +44,22 @@ def test_metrics_show_the_tasks_per_rep_and_state():
     assert 'smarketing_sla_tasks{rep="9001",state="created"} 3.0' in text
     assert 'smarketing_sla_tasks{rep="9001",state="in_time"} 2.0' in text
     assert 'smarketing_sla_tasks{rep="none",state="created"} 0.0' in text
+
+
+def test_the_workers_cycle_creates_the_tasks_once_and_reports_them(serve, tmp_path, monkeypatch):
+    from sync.app.settings import load_settings
+    from sync.app.worker import Worker
+
+    start = iso((datetime.now(UTC) - timedelta(days=4)).replace(minute=0, second=0, microsecond=0))
+    api = serve(task_portal([handoff(10, start), handoff(11, start, owner="9002")]))
+    for name, value in worker_env(api.url, tmp_path / "m.db", token=api.server.token, SLA_TASKS="on",
+                                  TIMEZONE="UTC").items():
+        if name.startswith("SMARKETING_"):
+            monkeypatch.setenv(name, value)
+    worker = Worker(load_settings())
+    first = worker.cycle()
+    assert first is not None and set(first.tasks) == {9001, 9002}
+    assert first.tasks[9001]["created"] == 1 and first.tasks[9002]["open"] == 1
+    second = worker.cycle()
+    assert second is not None and second.tasks == first.tasks
+    assert len(api.server.app.portal.stores["tasks"].records) == 2
