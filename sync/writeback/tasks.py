@@ -29,7 +29,7 @@ from kpi import FIRST, HandoffTask, KpiConfig, TaskPlan, iso, parse_iso, sla_tas
 
 from ..secrets import redact
 from ..storage import Mirror, utc_now
-from .task_keys import key_of, with_key
+from .task_keys import key_of, with_key, with_note
 
 log = logging.getLogger("smarketing.writeback")
 
@@ -142,7 +142,7 @@ class TaskPusher:
                 done_at = wanted.done_at if wanted is not None and wanted.done_at else self.now
                 props: dict[str, str | None] = {"hs_task_status": "COMPLETED"}
                 if note:
-                    props["hs_task_body"] = f"{body}\n\nClosed by smarketing-sync: {note}."
+                    props["hs_task_body"] = with_note(body, f"Closed by smarketing-sync: {note}.")
                 columns = {"state": "closed" if note else "done", "done": why, "done_at": iso(done_at),
                            "body": props.get("hs_task_body", body)}
                 updates.append((key, task_id, props, columns))
