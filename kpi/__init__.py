@@ -9,7 +9,7 @@ from .context import DIMENSIONS
 from .engine import compute, last_month_with_data
 from .export import Names, decimal, exact, record, rounded
 from .funnel import CANONICAL, FunnelReport, cohort_counts, funnel_stale, refresh
-from .members import Members, listed, members
+from .listing import Members, listed, members
 from .periods import Period, iso, parse_iso
 from .registry import FAMILIES, KpiSpec, specs
 from .result import KpiResult

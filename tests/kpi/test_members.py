@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from kpi import KpiConfig, Period, compute, funnel_stale, listed, members
-from kpi.members import LISTED
+from kpi.listing import LISTED
 from sandbox import build_portal
 from sync.storage import Mirror
 from tests.conftest import FIXTURES

@@ -41,7 +41,8 @@ def lines(title: str, x_labels: Sequence[str], series: Sequence[tuple[str, Seque
     step = max(1, len(x_labels) // 6)
     for i, label in enumerate(x_labels):
         if i % step == 0 or i == len(x_labels) - 1:
-            parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" font-size="11" text-anchor="middle">'
+            anchor = "end" if i == len(x_labels) - 1 else "start" if i == 0 else "middle"
+            parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" font-size="11" text-anchor="{anchor}">'
                          f'{escape(label)}</text>')
     for k, (name, vs) in enumerate(series):
         colour = COLOURS[k % len(COLOURS)]

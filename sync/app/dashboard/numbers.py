@@ -97,7 +97,10 @@ def shown(result: KpiResult | None, kpi: str, currency: str | None, *, period: P
     unit = currency or "money" if about.unit == "money" else UNIT_NAMES[about.unit]
     base = Shown(kpi, label or about.label, "n/a", unit, about.meaning, about.formula, about.readings, note=note)
     if result is None:
-        base.reason = note or "no result for this segment"
+        if about.unit == "count" and note is None:  # nothing counted in this segment
+            base.text, base.rounded, base.reason = "0", "0", "nothing in this segment in the period"
+        else:
+            base.reason = note or "no result for this segment"
         return base
     value = result.value
     if kpi in NO_SPEND and kpi != "marketing_roi" and result.numerator == 0:
@@ -116,7 +119,7 @@ def shown(result: KpiResult | None, kpi: str, currency: str | None, *, period: P
     if previous is not None:
         no_spend = kpi in NO_SPEND and kpi != "marketing_roi" and previous.numerator == 0
         base.previous = "no spend" if no_spend else value_text(about.unit, previous.value, currency)
-        base.change = change_text(about.unit, value, previous.value)
+        base.change = "n/a" if no_spend or base.unit == "" else change_text(about.unit, value, previous.value)
     for part in ("value", "numerator", "denominator"):
         number = value if part == "value" else getattr(result, part)
         if listed(kpi, part) and number is not None:
