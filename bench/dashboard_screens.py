@@ -11,11 +11,13 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sync.app.dashboard import Dashboard, DashboardServer, Data
 from sync.app.dashboard.app import PAGES
+from sync.app.dashboard.results import store_cycle
 from sync.app.demo import run_demo
 from sync.app.settings import load_settings
 from sync.app.wiring import kpi_config
@@ -49,6 +51,8 @@ def demo_dashboard(folder: Path, **env: str) -> Iterator[tuple[str, Mirror]]:
     path = folder / "demo.db"
     run_demo(path)
     settings = load_settings(db=path, stage_map="1047290193=lead", **env)
+    with Mirror(path) as writable:  # the results as a worker with these settings (a goal, say) stores them
+        store_cycle(writable.db, kpi_config(settings, writable), datetime.now(UTC))
     mirror = Mirror.read_only(path)
     data = Data(mirror, lambda: kpi_config(settings, mirror), source_goals=settings.source_goals,
                 app_url=settings.hubspot_app_url)

@@ -32,6 +32,16 @@ def kpi_json(site: Site, *args: str) -> list[dict[str, Any]]:
     return list(json.loads(result.stdout))
 
 
+def submit(driver: Any) -> None:
+    """Press the pickers' Show button and wait for the next page to replace this one."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element("css selector", "html")
+    driver.find_element("css selector", ".pickers button").click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+
+
 def period_shown(driver: Any) -> str:
     return str(by_css(driver, "select[name=period] option:checked")[0].get_attribute("value"))
 
@@ -73,14 +83,14 @@ def test_the_pickers_change_what_is_shown(site: Site, driver: Any) -> None:
     choices = [o.get_attribute("value") for o in by_css(driver, "select[name=period] option")]
     other = next(p for p in choices if p != first and "Q" not in p)
     Select(driver.find_element("css selector", "select[name=period]")).select_by_value(other)
-    driver.find_element("css selector", ".pickers button").click()
+    submit(driver)
     assert period_shown(driver) == other and driver.find_element("css selector", ".context").text != before
     assert parse_qs(urlsplit(driver.current_url).query)["period"] == [other]
 
     segment = next(o.get_attribute("value") for o in by_css(driver, "select[name=segment] option")
                    if (o.get_attribute("value") or "").startswith("source="))
     Select(driver.find_element("css selector", "select[name=segment]")).select_by_value(segment)
-    driver.find_element("css selector", ".pickers button").click()
+    submit(driver)
     assert by_css(driver, "select[name=segment] option:checked")[0].get_attribute("value") == segment
     leads = by_css(driver, "section:nth-of-type(2) details.kpi[data-kpi=new_leads] .value")[0]
     expected = {r["segment"]: r for r in kpi_json(site, "--period", other, "--by", "source")

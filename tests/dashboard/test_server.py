@@ -3,6 +3,7 @@ the settings it adds, and the stored results it reads."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -10,10 +11,10 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from kpi import KpiResult
+from kpi import KpiConfig, KpiResult
 from sync.app.cli import _run_dashboard, cli
 from sync.app.dashboard.app import PAGES
-from sync.app.dashboard.results import dumps, load, loads, store
+from sync.app.dashboard.results import config_key, dumps, load, loads, store
 from sync.app.health import Health, HealthServer
 from sync.app.settings import load_settings
 from sync.storage import Mirror
@@ -104,3 +105,8 @@ def test_results_keep_exact_numbers_and_their_sets(tmp_path: Any) -> None:
         assert load(mirror.db, "2026-03", True, "source") is None
         store(mirror.db, [], "2026-03", False, "source", "later")  # a set is replaced whole
         assert load(mirror.db, "2026-03", False, "source") == []
+        store(mirror.db, [result], "2026-03", False, "source", "now", config_key(KpiConfig(monthly_goal=Decimal(5))))
+        assert load(mirror.db, "2026-03", False, "source") is None  # computed with other settings
+        assert load(mirror.db, "2026-03", False, "source", config_key(KpiConfig(monthly_goal=Decimal(5)))) == [result]
+        assert config_key(KpiConfig(pipelines=frozenset({"b", "a"}))) == config_key(KpiConfig(
+            pipelines=frozenset({"a", "b"})))

@@ -27,7 +27,7 @@ from kpi import (
 )
 
 from ...storage import Mirror
-from .results import load
+from .results import config_key, load
 
 T = TypeVar("T")
 CONTACT, DEAL = "0-1", "0-3"  # HubSpot's object type ids in record links
@@ -104,7 +104,9 @@ class Data:
         return self.cached(("results", str(period), strict, by, kpis), build)
 
     def _stored(self, period: Period, strict: bool, by: str | None) -> list[KpiResult] | None:
-        return load(self.mirror.db, str(period), strict, by) if self.has_results else None
+        if not self.has_results:
+            return None
+        return load(self.mirror.db, str(period), strict, by, config_key(self.config))
 
     def _computed(self, period: Period, strict: bool, by: str | None) -> list[KpiResult]:
         results = compute(self.mirror.db, self.config, period, by=by, strict=strict, now=self.clock(),

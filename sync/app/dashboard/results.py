@@ -7,6 +7,7 @@ from one never computed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
@@ -53,22 +54,31 @@ def selection(by: str | None) -> str:
     return f"by={by}" if by else "all"
 
 
-def store(db: Any, results: Iterable[KpiResult], period: str, strict: bool, by: str | None, at: str) -> None:
-    """Replace the stored set of this period, mode and segmentation (one transaction)."""
+def config_key(config: KpiConfig) -> str:
+    """The settings a set was computed with: a reader with other settings (a goal, a stage map) computes its own."""
+    def plain(value: Any) -> Any:
+        return sorted(map(str, value)) if isinstance(value, set | frozenset) else str(value)
+    return hashlib.sha256(json.dumps(asdict(config), default=plain, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def store(db: Any, results: Iterable[KpiResult], period: str, strict: bool, by: str | None, at: str,
+          config: str = "") -> None:
+    """Replace the stored set of this period, mode and segmentation (one transaction); ``config`` is its
+    ``config_key``."""
     mode, chosen = MODES[strict], selection(by)
     rows = [(r.kpi, r.period, r.segment, mode, chosen, dumps(r), at) for r in results
             if by is None or r.segment.startswith(f"{by}=")]
     with db.atomic():
         db.execute("DELETE FROM kpi_results WHERE period = ? AND mode = ? AND selection = ?", [period, mode, chosen])
         db.conn.executemany("INSERT OR REPLACE INTO kpi_results VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            [*rows, (MARKER, period, chosen, mode, chosen, "{}", at)])
+                            [*rows, (MARKER, period, chosen, mode, chosen, json.dumps({"config": config}), at)])
 
 
-def load(db: Any, period: str, strict: bool, by: str | None) -> list[KpiResult] | None:
-    """The stored set, or None when this period, mode and segmentation was never stored."""
+def load(db: Any, period: str, strict: bool, by: str | None, config: str = "") -> list[KpiResult] | None:
+    """The stored set, or None when this period, mode and segmentation was never stored with these settings."""
     rows = db.execute("SELECT kpi, result FROM kpi_results WHERE period = ? AND mode = ? AND selection = ? "
                       "ORDER BY rowid", [period, MODES[strict], selection(by)]).fetchall()
-    if not any(kpi == MARKER for kpi, _ in rows):
+    if not any(kpi == MARKER and json.loads(text).get("config") == config for kpi, text in rows):
         return None
     return [loads(text) for kpi, text in rows if kpi != MARKER]
 
@@ -88,6 +98,6 @@ def store_cycle(db: Any, config: KpiConfig, now: datetime, should_stop: Callable
                     return stored
                 kpis = [k for k, s in catalogue.items() if by is None or by in s.dimensions]
                 results = compute(db, config, period, by=by, kpis=kpis, strict=strict, now=now)
-                store(db, results, str(period), strict, by, at)
+                store(db, results, str(period), strict, by, at, config_key(config))
                 stored += len(results)
     return stored
