@@ -34,7 +34,7 @@ def funnel_section(view: View) -> Section:
     stages, numbers, above, prev = [], [], None, "lead"
     for stage in STAGES:
         n = int(survivors.get(stage, 0))
-        conversion = "the period's leads" if above is None else \
+        conversion = "all leads" if above is None else \
             (f"{places(Fraction(n, above) * 100, 1)} % of {STAGE_LABELS[prev]}" if above else "n/a")
         stages.append((STAGE_LABELS[stage], n, conversion))
         numbers.append(Shown(f"funnel:{stage}", STAGE_LABELS[stage], f"{n:,}", "count",
