@@ -46,6 +46,10 @@ class Dashboard:
         self.css = resources.files("sync.app.dashboard").joinpath("static/style.css").read_bytes()
 
     def respond(self, path: str, query: str) -> Response:
+        """The page, rendered once and kept until the mirror changes (``Data.cached``)."""
+        return self.data.cached(("page", path, query), lambda: self._respond(path, query))
+
+    def _respond(self, path: str, query: str) -> Response:
         params = {k: v[-1] for k, v in parse_qs(query).items()}
         if path == "/static/style.css":
             return Response(200, self.css, "text/css; charset=utf-8", {"Cache-Control": "max-age=3600"})
@@ -88,7 +92,7 @@ class Dashboard:
     def _segments(self, view: View) -> list[tuple[str, str]]:
         options = [("all", "everyone")]
         for by in DIMENSIONS:
-            options += [(s, f"{by}: {view.segment_label(s)}") for s in self.data.segments(view.period, by, view.strict)]
+            options += [(s, f"{by}: {view.segment_label(s)}") for s in self.data.segments(by)]
         if view.segment not in {value for value, _ in options}:
             options.append((view.segment, view.segment_label(view.segment)))
         return options

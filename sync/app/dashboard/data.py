@@ -24,6 +24,7 @@ from kpi import (
     funnel_stale,
     last_month_with_data,
     members,
+    specs,
 )
 
 from ...storage import Mirror
@@ -31,6 +32,13 @@ from .results import config_key, load
 
 T = TypeVar("T")
 CONTACT, DEAL = "0-1", "0-3"  # HubSpot's object type ids in record links
+MAX_CACHED = 2000  # entries (pages, result sets, lists) before the memory starts afresh
+SEGMENT_VALUES = {  # what kpi.context.segment makes of each dimension's values
+    "source": "SELECT DISTINCT COALESCE(NULLIF(source, ''), 'UNKNOWN') AS v FROM contact_funnel ORDER BY v",
+    "campaign": "SELECT DISTINCT COALESCE(NULLIF(campaign, ''), 'UNKNOWN') AS v FROM contact_funnel ORDER BY v",
+    "owner": "SELECT DISTINCT COALESCE(CAST(owner_id AS TEXT), 'UNASSIGNED') AS v FROM contact_funnel ORDER BY v",
+    "pipeline": "SELECT id FROM pipelines WHERE object_type = 'deals' ORDER BY display_order, id",
+}
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ class Data:
         """``build()`` once per key until the mirror changes."""
         with self._lock:
             version = self._one("PRAGMA data_version")
-            if version != self._version:
+            if version != self._version or len(self._cache) > MAX_CACHED:
                 self._cache.clear()
                 self._version = version
             if key not in self._cache:
@@ -109,7 +117,9 @@ class Data:
         return load(self.mirror.db, str(period), strict, by, config_key(self.config))
 
     def _computed(self, period: Period, strict: bool, by: str | None) -> list[KpiResult]:
-        results = compute(self.mirror.db, self.config, period, by=by, strict=strict, now=self.clock(),
+        """As the worker stores it: by a dimension, only the KPIs that allow it."""
+        kpis = [k for k, spec in specs().items() if by is None or by in spec.dimensions]
+        results = compute(self.mirror.db, self.config, period, by=by, kpis=kpis, strict=strict, now=self.clock(),
                           refresh_funnel=False)
         return [r for r in results if by is None or r.segment.startswith(f"{by}=")]
 
@@ -121,9 +131,10 @@ class Data:
         found = {(r.kpi, r.segment): r for r in self.results(period, strict, by)}
         return found.get((kpi, segment))
 
-    def segments(self, period: Period, by: str, strict: bool = False) -> list[str]:
-        """The segments of a dimension that have results in the period, in order."""
-        return sorted({r.segment for r in self.results(period, strict, by)})
+    def segments(self, by: str) -> list[str]:
+        """Every segment of a dimension the mirror knows (the segment picker), named as the KPIs name them."""
+        return self.cached(("segments", by), lambda: [f"{by}={value}" for (value,) in self.mirror.db.execute(
+            SEGMENT_VALUES[by]).fetchall()])
 
     # -- the records behind a number ------------------------------------------------------------------------
     def members(self, period: Period, kpi: str, segment: str, part: str, strict: bool) -> Members:
