@@ -109,11 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--mirror", type=Path, help="time over this mirror (a copy is not made: it gets results)")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--folder", type=Path, help="where the generated portal's mirror goes [default: the temp dir]")
     args = parser.parse_args(argv)
     if args.mirror:
         figures = time_pages(args.mirror, args.repeat)
     else:
-        with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="smarketing-dashboard-bench-", dir=args.folder) as tmp:
             with BenchPortal(Path(tmp), "--contacts", str(args.contacts), "--seed", str(args.seed)) as portal:
                 portal.smarketing("sync")
             figures = time_pages(Path(tmp) / "mirror.db", args.repeat)
