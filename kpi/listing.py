@@ -7,6 +7,7 @@ own module, so ``compute`` pays nothing for it. Funnel stages are the ``lead_to_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from .conversion import CHAIN, cohort, params, survived
 from .deals import deal_facts
 from .periods import Period
 from .sales import _IN_P
-from .sla import assess
+from .sla import Assessment, assess
 from .volume import COLUMNS, entered
 
 PARTS = ("value", "numerator", "denominator")
@@ -27,13 +28,22 @@ _LEAD_RATES = {"lead_to_mql_rate": (0, 1), "lead_to_customer_rate": (0, 4), "sql
                "opportunity_to_customer_rate": (3, 4)}
 _DEAL_COLUMNS = {"source": "source", "campaign": "COALESCE(campaign, 'UNKNOWN')", "owner": "owner_id",
                  "pipeline": "pipeline"}
+# the SLA rates: which hand-offs are decided, and which of those met the rule (as kpi.sla counts them)
+_SLA: dict[str, tuple[Callable[[Assessment], bool], Callable[[Assessment], bool]]] = {
+    "sla_first_followup_rate": (lambda a: a.followup_decided, lambda a: a.status == "met"),
+    "sla_attempts_rate": (lambda a: a.attempts_decided, lambda a: a.attempts_met),
+    "sla_both_rate": (lambda a: a.followup_decided and a.attempts_decided,
+                      lambda a: a.status == "met" and a.attempts_met),
+}
 # which parts of which KPI can be listed, and the kind of record behind them
 LISTED: dict[str, tuple[str, tuple[str, ...]]] = {
     **{kpi: ("contacts", ("value",)) for kpi in _FLOWS},
     **{f"funnel:{stage}": ("contacts", ("value",)) for stage in CHAIN},
     "mql_to_sql_rate": ("contacts", ("numerator", "denominator")),
     **{kpi: ("contacts", ("numerator", "denominator")) for kpi in _LEAD_RATES},
-    "sla_first_followup_rate": ("contacts", ("numerator", "denominator")),
+    **{kpi: ("contacts", ("numerator", "denominator")) for kpi in ("sla_first_followup_rate", "sla_attempts_rate",
+                                                                    "sla_both_rate", "mql_rejection_rate")},
+    "mqls_per_rep": ("contacts", ("numerator",)),
     "new_opportunities": ("deals", ("value",)),
     "win_rate": ("deals", ("numerator", "denominator")),
 }
@@ -75,6 +85,8 @@ def _where(columns: dict[str, str], segment: str) -> tuple[str, dict[str, Any]]:
 
 
 def _contacts(ctx: KpiContext, kpi: str, part: str, segment: str) -> list[int]:
+    if kpi == "mqls_per_rep":  # its numerator: the hand-offs of P, never segmented
+        kpi, segment = "mql_handoffs", "all"
     if kpi in _FLOWS:
         stage, column = _FLOWS[kpi]
         where, bound = _where(COLUMNS, segment)
@@ -82,11 +94,20 @@ def _contacts(ctx: KpiContext, kpi: str, part: str, segment: str) -> list[int]:
                         f"WHERE f.stage = :stage AND {entered('f.' + (column or ctx.reached))} AND {where} "
                         "ORDER BY f.contact_id", {"stage": stage, **bound})
         return [r["contact_id"] for r in rows]
-    if kpi == "sla_first_followup_rate":
+    if kpi in _SLA:
         owner = None if segment == "all" else segment.partition("=")[2]
-        return sorted(a.contact_id for a in assess(ctx) if a.followup_decided
-                      and (part == "denominator" or a.status == "met")
+        decided, met = _SLA[kpi]
+        return sorted(a.contact_id for a in assess(ctx) if decided(a) and (part == "denominator" or met(a))
                       and (owner is None or str(a.owner_id if a.owner_id is not None else "UNASSIGNED") == owner))
+    if kpi == "mql_rejection_rate":
+        where, bound = _where(COLUMNS, segment)
+        statuses = {f"status{i}": s for i, s in enumerate(sorted(ctx.config.disqualified_statuses))}
+        rejected = (f"cf.lead_status IN ({', '.join(':' + k for k in statuses)})" if statuses else "0") \
+            if part == "numerator" else "1"
+        rows = ctx.rows(f"SELECT f.contact_id FROM funnel f JOIN contact_funnel cf ON cf.contact_id = f.contact_id "
+                        f"WHERE f.stage = 'mql' AND {entered('f.' + ctx.reached)} AND {where} AND {rejected} "
+                        "ORDER BY f.contact_id", {**bound, **statuses})
+        return [r["contact_id"] for r in rows]
     if kpi == "mql_to_sql_rate":
         stages: tuple[str, ...] = ("mql", "sql")
         k = 1 if part == "numerator" else 0

@@ -110,7 +110,7 @@ def _lists(driver: Any) -> list[tuple[str, int, str]]:
     return found
 
 
-@pytest.mark.parametrize("path", ["/", "/mql", "/sources", "/sla"])
+@pytest.mark.parametrize("path", ["/", "/mql", "/sources", "/sla", "/sla-leads", "/campaigns"])
 def test_every_count_opens_a_list_of_that_length_with_record_links(site: Site, driver: Any, path: str) -> None:
     driver.get(site.url + path)
     for card in by_css(driver, "details.kpi"):
