@@ -385,6 +385,8 @@ def demo(keep: bool, contacts: int | None) -> None:
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             leftover.unlink(missing_ok=True)  # each demo starts from an empty mirror
     click.echo(run_demo(path, contacts))
+    if path is None:
+        click.echo("\nTo see these KPIs in the web dashboard: smarketing demo --keep, then the command it prints.")
     if path is not None:
         from .demo import DEMO_ENV
 

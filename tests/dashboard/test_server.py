@@ -17,6 +17,7 @@ from sync.app.dashboard.app import PAGES
 from sync.app.dashboard.results import config_key, dumps, load, loads, store
 from sync.app.health import Health, HealthServer
 from sync.app.settings import load_settings
+from sync.app.wiring import dashboard_data
 from sync.storage import Mirror
 from tests.dashboard.conftest import ENV, Site
 
@@ -110,3 +111,21 @@ def test_results_keep_exact_numbers_and_their_sets(tmp_path: Any) -> None:
         assert load(mirror.db, "2026-03", False, "source", config_key(KpiConfig(monthly_goal=Decimal(5)))) == [result]
         assert config_key(KpiConfig(pipelines=frozenset({"b", "a"}))) == config_key(KpiConfig(
             pipelines=frozenset({"a", "b"})))
+
+
+def test_the_demo_ends_with_a_dashboard_command_that_reads_its_stored_results(tmp_path: Any, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["demo", "--keep"])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if "smarketing dashboard" in x)
+    env = dict(word.split("=", 1) for word in line.split() if word.startswith("SMARKETING_"))
+    assert env["SMARKETING_DB"] == str(tmp_path / "smarketing-demo.db")
+    settings = load_settings(db=env["SMARKETING_DB"], stage_map=env["SMARKETING_STAGE_MAP"])
+    mirror = Mirror.read_only(settings.db)
+    try:
+        data = dashboard_data(settings, mirror)
+        assert data.stale() == 0  # the printed stage map is the demo's: no funnel rebuild pending
+        period = data.default_period()
+        assert data._stored(period, False, None)  # the demo stored what the dashboard shows
+    finally:
+        mirror.close()
