@@ -47,7 +47,7 @@ def test_runs_dashboard_needs_the_password_and_health_stays_open(run_server: str
 
 
 def test_only_get_and_no_token_anywhere(run_server: str) -> None:
-    for method in ("POST", "PUT", "DELETE", "PATCH"):
+    for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS"):
         assert requests.request(method, run_server + "/", auth=("a", PASSWORD), timeout=10).status_code == 405
         assert requests.request(method, run_server + "/healthz", timeout=10).status_code == 405
     for path in [*PAGES, "/static/style.css", "/list?kpi=new_leads&part=value"]:
