@@ -129,3 +129,16 @@ def test_the_demo_ends_with_a_dashboard_command_that_reads_its_stored_results(tm
         assert data._stored(period, False, None)  # the demo stored what the dashboard shows
     finally:
         mirror.close()
+
+
+def test_contacts_waiting_for_the_funnel_are_announced_until_the_next_cycle(site: Site) -> None:
+    before = requests.get(site.url + "/", timeout=10).text
+    assert "next cycle" not in before
+    with Mirror(site.path) as mirror:  # the worker's sync queued two contacts; its cycle has not rebuilt them yet
+        mirror.db.execute("INSERT INTO funnel_pending SELECT id FROM contacts LIMIT 2")
+        try:
+            page = requests.get(site.url + "/", timeout=10).text  # the mirror changed: not the page kept in memory
+            assert "2 contacts changed since the funnel was last rebuilt" in page and "next cycle" in page
+        finally:
+            mirror.db.execute("DELETE FROM funnel_pending")
+    assert "next cycle" not in requests.get(site.url + "/", timeout=10).text
