@@ -21,7 +21,7 @@ from .sales import _IN_P
 from .sla import Assessment, assess
 from .volume import COLUMNS, entered
 
-PARTS = ("value", "numerator", "denominator")
+SLA_STATUSES = ("met", "pending", "overdue", "breached")  # F2's, each a part of sla_first_followup_rate
 _FLOWS = {"new_leads": ("lead", None), "mql_count": ("mql", None), "mql_handoffs": ("mql", "raw_at"),
           "sql_count": ("sql", None)}
 _LEAD_RATES = {"lead_to_mql_rate": (0, 1), "lead_to_customer_rate": (0, 4), "sql_to_opportunity_rate": (2, 3),
@@ -41,8 +41,9 @@ LISTED: dict[str, tuple[str, tuple[str, ...]]] = {
     **{f"funnel:{stage}": ("contacts", ("value",)) for stage in CHAIN},
     "mql_to_sql_rate": ("contacts", ("numerator", "denominator")),
     **{kpi: ("contacts", ("numerator", "denominator")) for kpi in _LEAD_RATES},
-    **{kpi: ("contacts", ("numerator", "denominator")) for kpi in ("sla_first_followup_rate", "sla_attempts_rate",
-                                                                    "sla_both_rate", "mql_rejection_rate")},
+    **{kpi: ("contacts", ("numerator", "denominator")) for kpi in ("sla_attempts_rate", "sla_both_rate",
+                                                                    "mql_rejection_rate")},
+    "sla_first_followup_rate": ("contacts", ("numerator", "denominator", "handoffs", *SLA_STATUSES)),
     "mqls_per_rep": ("contacts", ("numerator",)),
     "new_opportunities": ("deals", ("value",)),
     "win_rate": ("deals", ("numerator", "denominator")),
@@ -97,6 +98,10 @@ def _contacts(ctx: KpiContext, kpi: str, part: str, segment: str) -> list[int]:
     if kpi in _SLA:
         owner = None if segment == "all" else segment.partition("=")[2]
         decided, met = _SLA[kpi]
+        if part == "handoffs":
+            decided = met = lambda a: True  # noqa: E731 - every hand-off of P
+        elif part in SLA_STATUSES:
+            decided = met = lambda a: a.status == part  # noqa: E731
         return sorted(a.contact_id for a in assess(ctx) if decided(a) and (part == "denominator" or met(a))
                       and (owner is None or str(a.owner_id if a.owner_id is not None else "UNASSIGNED") == owner))
     if kpi == "mql_rejection_rate":

@@ -10,6 +10,7 @@ from . import charts
 from .numbers import ListLink, Shown, places, plain, query, value_text
 from .view import Section, Table, View
 
+SLA_PARTS = ("met", "pending", "overdue", "breached")
 HEADLINE = ("new_leads", "mql_count", "mql_handoffs", "sql_count", "mql_to_sql_rate", "new_opportunities", "win_rate",
             "revenue", "avg_deal_size", "cost_per_lead", "marketing_roi", "sla_first_followup_rate")
 STAGES = ("lead", "mql", "sql", "opportunity", "customer")
@@ -113,8 +114,9 @@ def sla_by_rep(view: View) -> list[Section]:
         handoffs = sum(int(d.get(s, 0)) for s in ("met", "pending", "overdue", "breached"))
         avg = activity_records.get(f"{segment},type=all")
         per = avg.details.get("avg_touches_per_handoff") if avg else None
-        rows.append([view.segment_label(segment), plain(handoffs), plain(d.get("met", 0)), plain(d.get("pending", 0)),
-                     plain(d.get("overdue", 0)), plain(d.get("breached", 0)),
+        counts = {"handoffs": handoffs, **{status: int(d.get(status, 0)) for status in SLA_PARTS}}
+        rows.append([view.segment_label(segment), *(view.records("sla_first_followup_rate", segment, part, n)
+                                                    for part, n in counts.items()),
                      view.cell(result, "sla_first_followup_rate", "compliance"),
                      "n/a" if per is None else f"{places(per, 1)}"])
         bar_rows.append((view.segment_label(segment), float(result.value or 0) * 100,

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from kpi import ABOUT, DIMENSIONS, KpiResult, Names, Period, specs
 
 from .data import Data
-from .numbers import Shown, query, segment_name, shown
+from .numbers import ListLink, Shown, query, segment_name, shown
 
 
 class BadRequest(ValueError):
@@ -91,6 +91,11 @@ class View:
 
     def cell(self, result: KpiResult | None, kpi: str, label: str | None = None) -> Shown:
         return shown(result, kpi, self.currency, period=self.period, strict=self.strict, label=label)
+
+    def records(self, kpi: str, segment: str, part: str, count: int) -> ListLink:
+        """A count in a table that opens the list of its records."""
+        return ListLink(part, count, "contacts", "/list?" + query(kpi=kpi, part=part, period=str(self.period),
+                                                                  segment=segment, strict="1" if self.strict else None))
 
     def by_segment(self, kpi: str, by: str) -> dict[str, KpiResult]:
         return {r.segment: r for r in self.results(by=by) if r.kpi == kpi}
