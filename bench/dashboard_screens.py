@@ -88,6 +88,12 @@ def main() -> None:
                 print(f"docs: dashboard-{name}.png")
             full_page(driver, url + "/", args.out / "dashboard-overview-phone.png", 390)
             print("docs: dashboard-overview-phone.png")
+            driver.set_window_size(1280, 1400)
+            driver.get(url + "/")
+            for kpi in ("mql_to_sql_rate", "revenue"):  # a number opened: how it is made
+                driver.find_element("css selector", f"details.kpi[data-kpi={kpi}] summary").click()
+            driver.save_screenshot(str(args.out / "dashboard-overview-open.png"))
+            print("docs: dashboard-overview-open.png")
         finally:
             driver.quit()
 
