@@ -3,7 +3,7 @@
 Owns the ``kpi_results`` rows (``results``: the worker stores its cycle's results, the pages read them), the
 read-only view of the mirror with its in-memory cache (``data``), the pages (``pages_*``, ``view``, ``numbers``),
 SVG charts (``charts``), rendering (``app``) and HTTP with auth (``server``). Imports ``kpi``'s public names,
-``sync.storage`` and ``sync.app`` helpers (report, wiring); never the connector: no page talks to HubSpot.
+``sync.storage`` and ``sync.app.report``; never the connector: no page talks to HubSpot.
 """
 
 from .app import Dashboard

@@ -14,7 +14,6 @@ from kpi import ABOUT, KpiResult, Names, Period, decimal, listed, rounded
 from ..report import NO_SPEND
 
 UNIT_NAMES = {"count": "count", "rate": "%", "days": "days", "ratio": "×"}
-OBJECT_WORDS = {"contacts": "contacts", "deals": "deals"}
 
 
 def places(value: int | Fraction | Decimal, digits: int) -> Decimal:
@@ -110,8 +109,8 @@ def shown(result: KpiResult | None, kpi: str, currency: str | None, *, period: P
         base.text = value_text(about.unit, value, currency)
         base.reason = result.reason
     base.rounded = json.dumps(rounded(value, about.unit))
-    count_unit = currency if about.unit == "money" and kpi in ("avg_deal_size",) else None
-    base.numerator = None if result.numerator is None else _part(result.numerator, count_unit)
+    money = (currency or "") if about.unit == "money" else None  # a sum of money over a count
+    base.numerator = None if result.numerator is None else _part(result.numerator, money)
     base.denominator = None if result.denominator is None else plain(result.denominator)
     base.excluded = [f"{n} left out: {reason.replace('_', ' ')}" for reason, n in sorted(result.excluded.items())]
     base.as_of = result.as_of
@@ -131,7 +130,7 @@ def shown(result: KpiResult | None, kpi: str, currency: str | None, *, period: P
 
 
 def _part(value: int | Fraction | Decimal, currency: str | None) -> str:
-    return f"{currency} {places(value, 2):,}" if currency else plain(value)
+    return plain(value) if currency is None else f"{currency} {places(value, 2):,}".strip()
 
 
 def segment_name(names: Names, segment: str) -> str:
