@@ -10,6 +10,7 @@ against ``smarketing sandbox`` as another, and the sandbox counts every request:
 2. a full sync of the chosen size; a sync with nothing changed; the ceiling of this machine (an in-process
    sync keeps every answer body and the rows it stored, then only ``json.loads`` of those bodies and an
    ``executemany`` of those rows into a fresh mirror are timed); the whole KPI set for 12 months;
+   every dashboard page's server time, cold and warm (``bench.dashboard_pages``);
 3. the first push (everything), a sync that reads back the worker's own writes, 1 % of contacts and of
    deals changed through the API as users do, an incremental sync, a push; then a sync and a push with
    nothing changed, which must write nothing;
@@ -32,6 +33,8 @@ from typing import Any
 
 from bench.ceiling import capture
 from bench.ceiling import measure as measure_ceiling
+from bench.dashboard_pages import target as dashboard_target
+from bench.dashboard_pages import time_pages
 from bench.kpis import time_kpis
 from bench.portal import BenchPortal, Run
 from bench.sandbox_pages import RESULTS
@@ -77,6 +80,7 @@ def measure_size(folder: Path, contacts: int, seed: int, changed: float) -> dict
         figures["ceiling"] = measure_ceiling(bodies, folder / "ceiling-source.db")
         del bodies
         figures["kpis"] = time_kpis(portal.db)
+        figures["dashboard"] = time_pages(portal.db)
 
         figures["first_push"] = push_figures(*portal.push())
         figures["read_back_sync"] = sync_figures(portal.smarketing("sync"), 0)
@@ -128,6 +132,7 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, bool]]:
         ("full-sync throughput / this machine's ceiling", f"{share:.0%} >= 35%", share >= 0.35),
         (f"429s under {LIMIT_PER_TEN_SECONDS} requests per 10 s", f"{limited['responses_429']} of "
          f"{limited['requests']} requests ({limited['share_429']:.1%}) < 1%", limited["share_429"] < 0.01),
+        dashboard_target(big["dashboard"]),
     ]
 
 
@@ -156,6 +161,10 @@ def print_table(result: dict[str, Any]) -> None:
                             f"{small['kpis']['kpi_seconds']} s at {result['contacts'] // 5:,}: ratio "
                             f"{result['kpi_time_ratio']} for 5x the contacts (funnel build "
                             f"{big['kpis']['funnel_seconds']} s)"),
+        ("dashboard pages", f"stored {big['dashboard']['stored_results']:,} results in "
+                            f"{big['dashboard']['store_seconds']} s; warm p95 worst "
+                            f"{big['dashboard']['worst_warm_p95_ms']} ms (per page: python -m "
+                            "bench.dashboard_pages)"),
         ("first push", _push_line(big["first_push"])),
         ("  sync reading it back", f"{big['read_back_sync']['requests']:,} requests in "
                                    f"{big['read_back_sync']['seconds']} s"),

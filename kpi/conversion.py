@@ -25,18 +25,18 @@ CHAIN = ("lead", "mql", "sql", "opportunity", "customer")
 _DAY, _MICROSECOND = timedelta(days=1), timedelta(microseconds=1)
 
 
-def _cohort(ctx: KpiContext, stages: tuple[str, ...]) -> str:
+def cohort(ctx: KpiContext, stages: tuple[str, ...]) -> str:
     """Contacts entering stages[0] in P before as_of: their dimensions and entry into each stage as t0, t1, ..."""
     t = ctx.reached
     times = ", ".join(f"f{i}.{t} AS t{i}" for i in range(len(stages)))
     joins = "".join(f" LEFT JOIN funnel f{i} ON f{i}.contact_id = f0.contact_id AND f{i}.stage = '{stage}'"
                     for i, stage in enumerate(stages) if i)
-    return (f"SELECT cf.source, cf.campaign, cf.owner_id, {times} FROM funnel f0 "
+    return (f"SELECT f0.contact_id, cf.source, cf.campaign, cf.owner_id, {times} FROM funnel f0 "
             f"JOIN contact_funnel cf ON cf.contact_id = f0.contact_id{joins} "
             f"WHERE f0.stage = '{stages[0]}' AND {entered('f0.' + t)}")
 
 
-def _survived(ctx: KpiContext, k: int) -> str:
+def survived(ctx: KpiContext, k: int) -> str:
     """SQL flag (0/1): the cohort contact went on to the k-th stage of its chain (see the module docstring)."""
     window = ctx.config.maturity_days is not None
     steps = [f"t{i} >= t{i - 1} AND t{i} < :as_of"
@@ -45,16 +45,16 @@ def _survived(ctx: KpiContext, k: int) -> str:
     return f"CASE WHEN {' AND '.join(steps)} THEN 1 ELSE 0 END"
 
 
-def _params(ctx: KpiContext) -> dict[str, Any]:
+def params(ctx: KpiContext) -> dict[str, Any]:
     return {"window": f"+{ctx.config.maturity_days or 0} days"}
 
 
 def _survivors(ctx: KpiContext, by: str | None, stages: tuple[str, ...]) -> list[tuple[str, list[int]]]:
     """(segment, [cohort size, survivors to stages[1], to stages[2], ...]); one query, cached for the B2 family."""
     def build() -> list[tuple[str, list[int]]]:
-        sums = [f"COALESCE(SUM({_survived(ctx, k)}), 0) AS n{k}" for k in range(1, len(stages))]
-        rows = grouped(ctx, by, ", ".join(["COUNT(*) AS n0", *sums]), f"FROM ({_cohort(ctx, stages)}) cf",
-                       _params(ctx))
+        sums = [f"COALESCE(SUM({survived(ctx, k)}), 0) AS n{k}" for k in range(1, len(stages))]
+        rows = grouped(ctx, by, ", ".join(["COUNT(*) AS n0", *sums]), f"FROM ({cohort(ctx, stages)}) cf",
+                       params(ctx))
         return [(seg, [row[f"n{k}"] for k in range(len(stages))]) for seg, row in rows]
     return ctx.cached(f"conversion:{'>'.join(stages)}:{ctx.label}:{ctx.as_of_iso}:{ctx.strict}:{by}", build)
 
@@ -88,8 +88,8 @@ def _lead_rate(kpi: str, x: int, y: int) -> KpiFunction:
 
 def stage_velocity_days(ctx: KpiContext, by: str | None) -> list[KpiResult]:
     """B3: per consecutive stage pair, the median days from s1 to s2 over the lead cohort's survivors to s2."""
-    flags = ", ".join(f"{_survived(ctx, k)} AS s{k}" for k in range(1, len(CHAIN)))
-    rows = ctx.rows(f"SELECT *, {flags} FROM ({_cohort(ctx, CHAIN)}) cf", _params(ctx))
+    flags = ", ".join(f"{survived(ctx, k)} AS s{k}" for k in range(1, len(CHAIN)))
+    rows = ctx.rows(f"SELECT *, {flags} FROM ({cohort(ctx, CHAIN)}) cf", params(ctx))
     details = {"cohort": "lead", **({"immature": True} if immature(ctx) else {})}
     results = []
     for k in range(1, len(CHAIN)):

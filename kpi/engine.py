@@ -17,8 +17,11 @@ from .result import KpiResult
 
 def compute(db: object, config: KpiConfig, period: Period, *, as_of: datetime | None = None,
             by: str | None = None, kpis: Iterable[str] | None = None, strict: bool = False,
-            now: datetime) -> list[KpiResult]:
-    """KPI records for ``period``; a KPI that does not allow the dimension ``by`` reports ``all`` only."""
+            now: datetime, refresh_funnel: bool = True) -> list[KpiResult]:
+    """KPI records for ``period``; a KPI that does not allow the dimension ``by`` reports ``all`` only.
+
+    ``refresh_funnel=False`` reads the funnel as it stands (a read-only mirror: the dashboard), queued contacts
+    unrebuilt (``funnel_stale`` counts them)."""
     if by is not None and by not in DIMENSIONS:
         raise ValueError(f"dimension must be one of {', '.join(DIMENSIONS)}")
     catalogue = specs()
@@ -26,7 +29,8 @@ def compute(db: object, config: KpiConfig, period: Period, *, as_of: datetime | 
     unknown = [k for k in chosen if k not in catalogue]
     if unknown:
         raise ValueError(f"unknown KPI {', '.join(unknown)}; known: {', '.join(catalogue)}")
-    refresh(db, config)
+    if refresh_funnel:
+        refresh(db, config)
     ctx = KpiContext(db, config, period, as_of or period.default_as_of(now), strict)
     results: list[KpiResult] = []
     for kpi in chosen:
@@ -35,11 +39,12 @@ def compute(db: object, config: KpiConfig, period: Period, *, as_of: datetime | 
     return results
 
 
-def last_month_with_data(db: Any, config: KpiConfig, now: datetime) -> Period:
+def last_month_with_data(db: Any, config: KpiConfig, now: datetime, refresh_funnel: bool = True) -> Period:
     """The default period: the last complete month holding the mirror's latest stage entry or deal close before
     ``now``; the month that holds ``now`` is never complete, so then the one before it. (Activity is no guide: a
     meeting is often booked ahead, and a portal that stopped syncing still has old calls.)"""
-    refresh(db, config)
+    if refresh_funnel:
+        refresh(db, config)
     latest = db.execute(
         "SELECT max(t) FROM (SELECT max(reached_at) AS t FROM funnel WHERE reached_at < :now "
         "UNION ALL SELECT max(closedate) FROM deals WHERE archived = 0 AND hs_is_closed = 1 AND closedate < :now)",

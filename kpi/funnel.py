@@ -74,6 +74,19 @@ def reached(raw: dict[str, str]) -> dict[str, tuple[str | None, bool]]:
     return out
 
 
+def _fingerprint(mapping: dict[str, str], config: KpiConfig) -> str:
+    return hashlib.sha256(json.dumps([VERSION, sorted(mapping.items()), sorted(config.internal_domains)])
+                          .encode()).hexdigest()
+
+
+def funnel_stale(db: Any, config: KpiConfig) -> int:
+    """Contacts whose funnel rows a refresh would rebuild (all of them when the rules changed); reads only."""
+    known = db.execute("SELECT value FROM meta WHERE key = 'funnel_fingerprint'").fetchone()
+    if known is None or known[0] != _fingerprint(stage_mapping(db, config)[0], config):
+        return int(db.execute("SELECT count(*) FROM contacts").fetchone()[0])
+    return int(db.execute("SELECT count(*) FROM funnel_pending").fetchone()[0])
+
+
 def refresh(db: Any, config: KpiConfig, should_stop: Callable[[], bool] | None = None) -> FunnelReport:
     """Bring the funnel up to date with the mirror: the queued contacts, or all when the rules changed.
 
@@ -81,8 +94,7 @@ def refresh(db: Any, config: KpiConfig, should_stop: Callable[[], bool] | None =
     ``should_stop`` is asked between batches of 5,000 contacts: a stop leaves the rest queued for next time.
     """
     mapping, unmapped = stage_mapping(db, config)
-    fingerprint = hashlib.sha256(json.dumps([VERSION, sorted(mapping.items()), sorted(config.internal_domains)])
-                                 .encode()).hexdigest()
+    fingerprint = _fingerprint(mapping, config)
     known = db.execute("SELECT value FROM meta WHERE key = 'funnel_fingerprint'").fetchone()
     report = FunnelReport(unmapped=unmapped, full=known is None or known[0] != fingerprint)
     if report.full:

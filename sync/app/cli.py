@@ -25,7 +25,7 @@ from . import report
 from .failures import explain
 from .logs import configure_logging
 from .settings import Settings, load_settings, require_token
-from .wiring import connect, kpi_config, sync_once, task_options
+from .wiring import connect, dashboard_data, kpi_config, sync_once, task_options
 
 # HubSpot's tiers, as sandbox.tiers.TIERS names them (not imported: every command would pay for the sandbox)
 TIERS = ("free", "starter", "professional", "enterprise")
@@ -58,6 +58,8 @@ def cli(ctx: click.Context) -> None:
     configure_logging(settings.log_level, "text", sys.stderr)
     if settings.hubspot_token is not None:
         register_secret(settings.hubspot_token.get_secret_value())
+    if settings.dashboard_password is not None:
+        register_secret(settings.dashboard_password.get_secret_value())
     ctx.obj = settings
 
 
@@ -318,13 +320,58 @@ def run_command(settings: Settings) -> None:
     worker = Worker(settings, on_cycle=on_cycle)
     with worker_lock(settings.db):  # a second run on this mirror stops here, at once
         worker.check()
+        mirror = None if settings.http_port is None or settings.dashboard_password is None else \
+            Mirror.read_only(settings.db)
         server = None if settings.http_port is None else \
-            HealthServer(health, settings.http_port, settings.http_host).start()
+            HealthServer(health, settings.http_port, settings.http_host, dashboard=_run_dashboard(settings, mirror)
+                         ).start()
         try:
             worker.run()
         finally:
             if server is not None:
                 server.stop()
+            if mirror is not None:
+                mirror.close()
+
+
+def _run_dashboard(settings: Settings, mirror: Mirror | None) -> Callable[[Any], None] | None:
+    """run's dashboard at / of its HTTP port, behind SMARKETING_DASHBOARD_PASSWORD; None when it is not set."""
+    if mirror is None or settings.dashboard_password is None:
+        return None
+    from .dashboard import Dashboard, answer
+
+    dashboard, password = Dashboard(dashboard_data(settings, mirror)), settings.dashboard_password.get_secret_value()
+    return lambda handler: answer(handler, dashboard, password)
+
+
+@cli.command(name="dashboard")
+@click.option("--port", default=8050, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1; 0 picks a free one.")
+@click.pass_obj
+def dashboard_command(settings: Settings, port: int) -> None:
+    """Serve the KPI dashboard over the local mirror on 127.0.0.1, read-only, until Ctrl-C.
+
+    No password here (loopback only); SMARKETING_DASHBOARD_PASSWORD is for the dashboard of run.
+
+    \b
+    Example:
+        SMARKETING_DB=smarketing-demo.db smarketing dashboard --port 8050
+    """
+    from .dashboard import Dashboard, DashboardServer
+    from .health import listening
+
+    mirror = Mirror.read_only(settings.db)
+    with listening("127.0.0.1", port):
+        server = DashboardServer(Dashboard(dashboard_data(settings, mirror)), port)
+    click.echo(f"Dashboard of {settings.db} at {server.url} (Ctrl-C stops it)", err=True)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        mirror.close()
 
 
 @cli.command()
@@ -344,8 +391,14 @@ def demo(keep: bool, contacts: int | None) -> None:
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             leftover.unlink(missing_ok=True)  # each demo starts from an empty mirror
     click.echo(run_demo(path, contacts))
+    if path is None:
+        click.echo("\nTo see these KPIs in the web dashboard: smarketing demo --keep, then the command it prints.")
     if path is not None:
+        from .demo import DEMO_ENV
+
         click.echo(f"\nThe mirror is kept at {path}: try  SMARKETING_DB={path} smarketing status")
+        click.echo(f"Open its dashboard:  SMARKETING_DB={path} {DEMO_ENV} smarketing dashboard   (then "
+                   "http://127.0.0.1:8050/)")
 
 
 @cli.command()

@@ -20,11 +20,13 @@ from ..ingest import SyncJob, SyncOptions, SyncResult
 from ..storage import Mirror
 from ..writeback import Pusher
 from . import report
+from .dashboard.results import store_cycle
 
 # The sandbox indexes writes at once: no search lag to wait out, no clock skew to cover.
 DEMO_OPTIONS = SyncOptions(search_lag_seconds=0.0, overlap_seconds=0.0)
 # The built-in portal's custom stage, mapped as SMARKETING_STAGE_MAP would map it.
 DEMO_STAGE_MAP = {"1047290193": "lead"}
+DEMO_ENV = "SMARKETING_STAGE_MAP=1047290193=lead"  # the same, for a command run on the demo's mirror
 
 
 def run_demo(db_path: Path | None = None, contacts: int | None = None) -> str:
@@ -101,6 +103,7 @@ def results(mirror: Mirror) -> list[str]:
     month = last_month_with_data(mirror.db, config, now)
     year = Period.containing("year", month.first, config.time_zone)
     table = compute(mirror.db, config, month, now=now)
+    store_cycle(mirror.db, config, now)  # what the worker's cycle keeps for the dashboard
     p0, p1 = year.bounds
     counts = cohort_counts(mirror.db, p0, p1, iso(year.default_as_of(now)))
     lines = report.funnel_chart(counts, f"Funnel: the leads of {year} and how far they got").splitlines()

@@ -1,4 +1,5 @@
-"""``/healthz`` and ``/metrics`` for the long-running worker, from a tiny stdlib HTTP server.
+"""``/healthz`` and ``/metrics`` for the long-running worker, from a tiny stdlib HTTP server, and the dashboard at
+``/`` when the worker is given one (SMARKETING_DASHBOARD_PASSWORD).
 
 Health means "a run succeeded recently", not "the process is up": a worker that keeps failing (expired
 token, portal mismatch) or whose scheduler stalled reports 503 with the reason, so an orchestrator or an
@@ -126,8 +127,13 @@ def listening(host: str, port: int) -> Iterator[None]:
         raise PortInUse(f"cannot listen on {host}:{port}: {e.strerror}") from None
 
 
+DASHBOARD_OFF = (b"The dashboard is off. Set SMARKETING_DASHBOARD_PASSWORD to serve it here, behind HTTP basic auth "
+                 b"with that password; /healthz and /metrics stay open.\n")
+
+
 class _Handler(BaseHTTPRequestHandler):
     health: Health  # set on the per-server subclass
+    dashboard: Callable[[BaseHTTPRequestHandler], None] | None = None  # answers every other path when set
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
@@ -137,8 +143,21 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/metrics":
             encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
             self._send(HTTPStatus.OK, encoder(self.health.registry), content_type)
+        elif self.dashboard is not None:
+            type(self).dashboard(self)  # type: ignore[misc]  # a plain function kept on the class
+        elif path == "/":
+            self._send(HTTPStatus.OK, DASHBOARD_OFF, "text/plain; charset=utf-8")
         else:
             self._send(HTTPStatus.NOT_FOUND, b'{"status": "not found"}', "application/json")
+
+    def _refuse(self) -> None:
+        """Only GET: nothing here changes anything."""
+        self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
+        self.send_header("Allow", "GET")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse
 
     def _send(self, code: int, payload: bytes, content_type: str) -> None:
         self.send_response(code)
@@ -156,9 +175,10 @@ class _Handler(BaseHTTPRequestHandler):
 class HealthServer:
     """``/healthz`` and ``/metrics`` served from a daemon thread; ``port=0`` picks a free port."""
 
-    def __init__(self, health: Health, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(self, health: Health, port: int = 0, host: str = "127.0.0.1",
+                 dashboard: Callable[[BaseHTTPRequestHandler], None] | None = None) -> None:
         self.health = health
-        handler = type("HealthHandler", (_Handler,), {"health": health})
+        handler = type("HealthHandler", (_Handler,), {"health": health, "dashboard": dashboard})
         with listening(host, port):
             self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True

@@ -179,6 +179,27 @@ def _cron(value: str | None) -> str | None:
     return value or None
 
 
+def _source_goals(value: object) -> object:
+    """``ORGANIC_SEARCH=50,PAID_SEARCH=120``: new leads wanted per original source and month."""
+    if not isinstance(value, str):
+        return value
+    goals: dict[str, int] = {}
+    for item in _names(value):
+        source, _, goal = item.partition("=")
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", source.strip()) or not goal.strip().isdigit() \
+                or not 0 < int(goal) <= 10**9:
+            raise ValueError("is not a list of lead goals per source; use ORGANIC_SEARCH=50,PAID_SEARCH=120 "
+                             "(a source value, =, a whole number from 1)")
+        goals[source.strip()] = int(goal)
+    return goals
+
+
+def _password(value: SecretStr | None) -> SecretStr | None:
+    if value is not None and not value.get_secret_value():
+        raise ValueError("is empty; set a password, or unset the variable to turn the dashboard of run off")
+    return value
+
+
 def _token(value: SecretStr | None) -> SecretStr | None:
     if value is not None and (not value.get_secret_value() or any(c.isspace() for c in value.get_secret_value())):
         raise ValueError("must be a non-empty token without spaces (a private-app token or service key)")
@@ -280,6 +301,12 @@ class Settings(BaseSettings):
     http_port: int | None = Field(default=None, ge=0, le=65535, description="Port of /healthz and /metrics.")
     http_host: Annotated[str, AfterValidator(_host)] = Field(
         default="127.0.0.1", description="Address /healthz and /metrics listen on (0.0.0.0: every interface).")
+    dashboard_password: Annotated[SecretStr | None, AfterValidator(_password)] = Field(
+        default=None, description="Password of the dashboard that run serves at / (user any); unset: no dashboard.")
+    source_goals: Annotated[dict[str, int], NoDecode, BeforeValidator(_source_goals)] = Field(
+        default_factory=dict, description="New leads wanted per source and month: ORGANIC_SEARCH=50,PAID_SEARCH=120.")
+    hubspot_app_url: Annotated[str | None, AfterValidator(lambda v: _base_url(v) if v else None)] = Field(
+        default=None, description="Base URL of HubSpot's web app for record links; default: the account's uiDomain.")
     health_max_age_minutes: float = Field(default=60.0, gt=0, le=43200,
                                           description="/healthz fails when the last good run is older.")
     log_level: Annotated[str, AfterValidator(_log_level)] = Field(default="INFO", description="Log level.")
@@ -287,7 +314,7 @@ class Settings(BaseSettings):
 
 _ACCEPTED = {"log_level": "use one of " + ", ".join(LOG_LEVELS), "unarchive_properties": "use on or off",
              "sla_tasks": "use on or off"}
-_SECRET_FIELDS = {"hubspot_token"}
+_SECRET_FIELDS = {"hubspot_token", "dashboard_password"}
 
 
 def number_kinds(annotation: object) -> set[object]:

@@ -121,3 +121,11 @@ def kpi_config(settings: Settings, mirror: Mirror) -> KpiConfig:
         rep_team=settings.rep_team,
         campaign_spend=feature_state(mirror, CAMPAIGNS).available is not False,
     )
+
+
+def dashboard_data(settings: Settings, mirror: Mirror) -> Any:
+    """The dashboard's view of a read-only mirror, with the settings it shows (goals, HubSpot's app URL)."""
+    from .dashboard import Data
+
+    return Data(mirror, lambda: kpi_config(settings, mirror), source_goals=settings.source_goals,
+                app_url=settings.hubspot_app_url)

@@ -26,6 +26,7 @@ from ..errors import SmarketingError, StopRequested
 from ..ingest import SyncJob
 from ..storage import Mirror, feature_state, writer_lock
 from ..writeback import Pusher, task_figures
+from .dashboard.results import store_cycle
 from .logs import new_run_id, run_context
 from .settings import Settings
 from .status import FEATURES
@@ -131,6 +132,7 @@ class Worker:
                 summary.written = pushed.written
                 summary.kpi_records = pushed.kpi_records
                 summary.tasks = task_figures(mirror, datetime.now(UTC)).by_rep if settings.sla_tasks == "on" else {}
+            store_cycle(mirror.db, kpi_config(settings, mirror), datetime.now(UTC), should_stop=self.stopping.is_set)
             summary.outbox_backlog = mirror.db.execute(
                 "SELECT count(*) FROM writeback_outbox WHERE state = 'pending' "
                 "AND (confirmed = 0 OR written IS NOT wanted) AND property != 'as_of'").fetchone()[0]

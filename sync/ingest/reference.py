@@ -78,6 +78,7 @@ class ReferenceReader:
         self.mirror.check_portal(str(account.get("portalId")))
         with self.mirror.db.atomic():
             self.mirror.set_meta(time_zone=account.get("timeZone"), currency=account.get("companyCurrency"),
+                                 ui_domain=account.get("uiDomain"),
                                  additional_currencies=json.dumps(account.get("additionalCurrencies") or []))
         self.records["account"] = 1
         for stream in REFERENCES:

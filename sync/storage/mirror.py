@@ -87,6 +87,29 @@ class Mirror:
             raise MirrorMissing(f"{path} does not exist yet")
         return cls(path)
 
+    @classmethod
+    def read_only(cls, path: str | Path) -> Mirror:
+        """A mirror opened ``mode=ro``: nothing through this handle can write it, nor migrate it (the dashboard).
+
+        Safe to share between threads when the caller serialises its use (one statement at a time)."""
+        check_location(Path(path))
+        if not Path(path).exists():
+            raise MirrorMissing(f"{path} does not exist yet")
+        mirror = cls.__new__(cls)
+        mirror.path = Path(path)
+        uri = f"{mirror.path.resolve().as_uri().replace('file://', 'file:', 1)}?mode=ro"
+        mirror.db = Database(sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None))
+        try:
+            refuse_foreign(mirror.db, mirror.path)
+            mirror.db.execute("PRAGMA busy_timeout = 10000")
+        except sqlite3.Error as e:
+            mirror.db.close()
+            failure = sqlite_failure(e, mirror.path)
+            if failure is None:
+                raise
+            raise failure from e
+        return mirror
+
     def close(self) -> None:
         self.db.close()
 

@@ -405,8 +405,27 @@ def _sla_tasks(db: Database) -> None:
     db.execute("CREATE INDEX task_outbox_contact ON task_outbox (contact_id)")
 
 
+def _kpi_results(db: Database) -> None:
+    """The KPI results the worker computed in its last cycle, which the dashboard reads instead of computing.
+
+    One row per KPI, period, segment and mode; ``result`` is the whole result as JSON with exact numbers as text.
+    ``selection`` is the computation it came from (``all``, or ``by=source`` ...); a row of kpi ``*`` marks a
+    selection stored whole, even when it had no result.
+    """
+    db.execute("""CREATE TABLE kpi_results (
+        kpi TEXT NOT NULL,
+        period TEXT NOT NULL,             -- 2026-03, 2026-Q1, ...
+        segment TEXT NOT NULL,            -- all, or DIMENSION=VALUE (day=..., owner=...,type=... for some KPIs)
+        mode TEXT NOT NULL,               -- default (implied pass-through) | strict
+        selection TEXT NOT NULL,          -- all | by=source | by=campaign | by=owner | by=pipeline
+        result TEXT NOT NULL,             -- JSON of the KPI result, exact numbers as text
+        computed_at TEXT NOT NULL,
+        PRIMARY KEY (kpi, period, segment, mode))""")
+    db.execute("CREATE INDEX kpi_results_selection ON kpi_results (period, mode, selection)")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_initial, _history_pending, _writeback_outbox, _funnel,
-                                                _writeback_properties, _deletion_guards, _sla_tasks]
+                                                _writeback_properties, _deletion_guards, _sla_tasks, _kpi_results]
 VERSION = len(MIGRATIONS)
 
 
