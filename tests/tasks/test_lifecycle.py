@@ -15,6 +15,7 @@ import requests
 
 from connector import HubSpotClient
 from kpi import KpiConfig, Period, compute, parse_iso, refresh
+from sync.app.dashboard import Dashboard, Data
 from sync.app.settings import load_settings
 from sync.app.status import report
 from sync.app.wiring import task_options
@@ -64,6 +65,12 @@ def task_writes(api: Any) -> dict[str, int]:
     return {route: n for route, n in routes.items() if route in TASK_WRITES}
 
 
+def names_of(mirror: Mirror) -> str:
+    """Owner 9001's name, as the dashboard shows it."""
+    first, last = mirror.db.execute("SELECT first_name, last_name FROM owners WHERE id = 9001").fetchone()
+    return f"{first} {last}"
+
+
 def first(contact: int) -> str:
     return f"first_followup:{contact}:{MONDAY}"
 
@@ -103,6 +110,11 @@ def test_a_handoff_task_from_creation_to_completion(api, mirror):
     assert figures.skipped == {"no_owner": 1}
     status = report(mirror)
     assert "SLA follow-up tasks" in status and "no owner: 1" in status
+    sla_page = Dashboard(Data(mirror, lambda: CONFIG, clock=lambda: at(6, "09:30"))).respond("/sla", "").body.decode()
+    tasks_table = sla_page.split("SLA follow-up tasks", 1)[1]
+    assert "Hand-offs that got none: 1 no owner." in tasks_table
+    row = tasks_table.split(f"<td>{names_of(mirror)}</td>", 1)[1].split("</tr>", 1)[0]
+    assert [cell.split("</td>")[0] for cell in row.split("<td>")[1:4]] == ["2", "1", "0"]  # created, open, overdue
 
 
 def test_a_reassigned_contacts_task_moves_and_a_rep_deleted_one_is_not_recreated(api, mirror):

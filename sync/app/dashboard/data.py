@@ -28,6 +28,7 @@ from kpi import (
 )
 
 from ...storage import Mirror
+from ...writeback import TaskFigures, task_figures
 from .results import config_key, load
 
 T = TypeVar("T")
@@ -96,6 +97,10 @@ class Data:
 
     def meta(self, key: str) -> str | None:
         return self.cached(("meta", key), lambda: self.mirror.meta(key))
+
+    def tasks(self) -> TaskFigures:
+        """What the SLA follow-up tasks did, per rep (the task outbox; empty while the feature was never on)."""
+        return self.cached(("tasks",), lambda: task_figures(self.mirror, self.clock()))
 
     # -- results -------------------------------------------------------------------------------------------
     def results(self, period: Period, strict: bool = False, by: str | None = None,

@@ -126,4 +126,24 @@ def sla_by_rep(view: View) -> list[Section]:
                     charts.bars("First follow-up compliance by rep (%)", bar_rows),
                     [view.card("sla_first_followup_rate", "all"), view.card("sla_both_rate", "all")],
                     Table(["owner", "hand-offs", "met", "pending", "overdue", "breached", "compliance",
-                           "touches per hand-off"], rows))]
+                           "touches per hand-off"], rows)), *_tasks(view)]
+
+
+TASK_COLUMNS = {"created": "created", "open": "open", "overdue": "open and overdue", "in_time": "completed in time",
+                "late": "completed late", "closed": "closed with a note", "by_rep": "completed by the rep",
+                "deleted": "deleted by the rep"}
+
+
+def _tasks(view: View) -> list[Section]:
+    """The follow-up tasks the worker put in each rep's queue (SMARKETING_SLA_TASKS), all time, when there are any."""
+    figures = view.data.tasks()
+    if figures.since is None and not figures.by_rep:
+        return []
+    names = view.names
+    rows = [[names.value("owner", "UNASSIGNED" if owner is None else str(owner)),
+             *(str(counts[name]) for name in TASK_COLUMNS)] for owner, counts in figures.by_rep.items()]
+    skipped = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in figures.skipped.items() if n)
+    return [Section("SLA follow-up tasks", f"Tasks the worker created in the reps' HubSpot queues since "
+                    f"{figures.since or 'the feature was turned on'}, as of the last push."
+                    + (f" Hand-offs that got none: {skipped}." if skipped else ""),
+                    table=Table(["owner", *TASK_COLUMNS.values()], rows))]
