@@ -9,14 +9,14 @@ from .context import DIMENSIONS
 from .engine import compute, last_month_with_data
 from .export import Names, decimal, exact, record, rounded
 from .funnel import CANONICAL, FunnelReport, cohort_counts, funnel_stale, refresh
-from .listing import Members, listed, members
+from .listing import LISTED, Members, listed, members
 from .periods import Period, iso, parse_iso
 from .registry import FAMILIES, KpiSpec, specs
 from .result import KpiResult
 from .tasks import ARCHIVED_OWNER, ATTEMPTS, FIRST, NO_OWNER, HandoffTask, TaskPlan, sla_tasks
 from .wanted import CONTACT_FIELDS, DEAL_FIELDS, SLA_STATUSES, WantedValues, writeback_values
 
-__all__ = ["ABOUT", "ARCHIVED_OWNER", "ATTEMPTS", "CANONICAL", "CONTACT_FIELDS", "DEAL_FIELDS", "DIMENSIONS",
+__all__ = ["ABOUT", "ARCHIVED_OWNER", "LISTED", "ATTEMPTS", "CANONICAL", "CONTACT_FIELDS", "DEAL_FIELDS", "DIMENSIONS",
            "FAMILIES", "FIRST", "NO_OWNER", "UNITS", "About", "FunnelReport", "HandoffTask", "KpiConfig", "KpiResult",
            "KpiSpec", "Members", "Names", "Period", "SLA_STATUSES", "TaskPlan", "WantedValues", "WorkingHours",
            "cohort_counts", "compute", "decimal", "exact", "funnel_stale", "iso", "last_month_with_data", "listed",

@@ -45,9 +45,14 @@ LISTED: dict[str, tuple[str, tuple[str, ...]]] = {
                                                                     "mql_rejection_rate")},
     "sla_first_followup_rate": ("contacts", ("numerator", "denominator", "handoffs", *SLA_STATUSES)),
     "mqls_per_rep": ("contacts", ("numerator",)),
+    "mql_to_sql_period_ratio": ("contacts", ("numerator", "denominator")),
     "new_opportunities": ("deals", ("value",)),
     "win_rate": ("deals", ("numerator", "denominator")),
+    "avg_deal_size": ("deals", ("denominator",)),
+    "upsell_deal_share": ("deals", ("numerator", "denominator")),
 }
+# the dated deals won in P: those the average deal size divides by (with a known amount), the upsell shares count
+_WON_IN_P = "won = 1 AND closedate >= :p0 AND closedate < :p1 AND closedate < :as_of"
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,8 @@ def _where(columns: dict[str, str], segment: str) -> tuple[str, dict[str, Any]]:
 def _contacts(ctx: KpiContext, kpi: str, part: str, segment: str) -> list[int]:
     if kpi == "mqls_per_rep":  # its numerator: the hand-offs of P, never segmented
         kpi, segment = "mql_handoffs", "all"
+    if kpi == "mql_to_sql_period_ratio":  # SQLs of P over MQLs of P: two flows
+        kpi = "sql_count" if part == "numerator" else "mql_count"
     if kpi in _FLOWS:
         stage, column = _FLOWS[kpi]
         where, bound = _where(COLUMNS, segment)
@@ -132,6 +139,10 @@ def _deals(ctx: KpiContext, kpi: str, part: str, segment: str) -> list[int]:
     where, bound = _where(_DEAL_COLUMNS, segment)
     if kpi == "new_opportunities":
         condition = "kind = 'new_business' AND createdate >= :p0 AND createdate < :p1 AND createdate < :as_of"
+    elif kpi == "avg_deal_size":  # the won deals whose known amounts are summed
+        condition = f"{_WON_IN_P} AND amount IS NOT NULL"
+    elif kpi == "upsell_deal_share":
+        condition = _WON_IN_P + (" AND kind = 'expansion'" if part == "numerator" else "")
     else:  # win_rate: the dated closed deals of P, the won ones for the numerator
         condition = f"({_IN_P}) AND closedate IS NOT NULL" + (" AND won = 1" if part == "numerator" else "")
     rows = ctx.rows(f"SELECT deal_id FROM {deal_facts(ctx)} WHERE {condition} AND {where} ORDER BY deal_id", bound)

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from click.testing import CliRunner
 
+from kpi import LISTED
 from sync.app.cli import cli
 from sync.app.dashboard.app import PAGES
 from tests.dashboard.conftest import ENV, SCRIPT_NAME, Site
@@ -125,7 +126,7 @@ def test_every_count_opens_a_list_of_that_length_with_record_links(site: Site, d
         driver.get(href)
         rows = by_css(driver, "tr.record")
         assert len(rows) == count == int(by_css(driver, ".count")[0].get_attribute("data-count")), href
-        kind = "0-3" if "kpi=new_opportunities" in href or "kpi=win_rate" in href else "0-1"
+        kind = "0-3" if LISTED[parse_qs(urlsplit(href).query)["kpi"][0]][0] == "deals" else "0-1"
         for row in rows:
             cells = row.find_elements("css selector", "td")
             match = pattern.match(cells[0].find_element("css selector", "a").get_attribute("href"))
