@@ -21,6 +21,7 @@ from . import registry
 from .context import KpiContext, segment
 from .deals import deal_facts
 from .funnel import stage_mapping
+from .money import from_micros
 from .periods import iso
 from .registry import KpiSpec
 from .result import KpiResult, ratio
@@ -57,12 +58,10 @@ FROM links l JOIN engagements e ON e.type = l.type AND e.id = l.id
 WHERE e.archived = 0 AND e.type IN ('call', 'email', 'meeting') AND e.hs_timestamp < :at
 GROUP BY l.unit
 """
+# why a won deal's amount is not summed (NULL: summed); no closedate first, as it keeps the deal out of every period
+_LEFT_OUT = ("CASE WHEN closedate IS NULL THEN 'no_closedate' "
+             "WHEN amount_micros IS NULL THEN COALESCE(amount_excluded, 'no_amount') END")
 _DIMENSIONS = {"owner": "owner_id", "pipeline": "pipeline", "source": "source", "campaign": "campaign"}
-
-
-def _money(value: float) -> Decimal:
-    """The mirror's REAL as the decimal HubSpot sent."""
-    return Decimal(str(value))
 
 
 def _capped(ctx: KpiContext, moment: datetime) -> str:
@@ -84,14 +83,15 @@ def clv(ctx: KpiContext, by: str | None) -> list[KpiResult]:
     totals: dict[str, Decimal] = {}
     unknown: dict[str, set[str]] = defaultdict(set)
     no_closedate = 0
-    for row in ctx.rows("SELECT unit, amount, amount_excluded, closedate FROM deal_facts "
-                        "WHERE won = 1 AND (closedate IS NULL OR closedate < :as_of)"):
-        if row["closedate"] is None:
-            no_closedate += 1
-        elif row["amount"] is None:
-            unknown[row["unit"]].add(row["amount_excluded"] or "no_amount")
+    for row in ctx.rows(f"SELECT unit, {_LEFT_OUT} AS left_out, COUNT(*) AS n, SUM(amount_micros) AS micros "
+                        "FROM deal_facts WHERE won = 1 AND (closedate IS NULL OR closedate < :as_of) "
+                        "GROUP BY unit, left_out"):
+        if row["left_out"] == "no_closedate":
+            no_closedate += row["n"]
+        elif row["left_out"] is not None:
+            unknown[row["unit"]].add(row["left_out"])
         else:
-            totals[row["unit"]] = totals.get(row["unit"], Decimal(0)) + _money(row["amount"])
+            totals[row["unit"]] = from_micros(row["micros"])
     excluded: dict[str, int] = defaultdict(int)
     for unit, reasons in unknown.items():
         if unit not in totals:  # a unit whose every won amount is unknown
@@ -140,22 +140,23 @@ def _won(ctx: KpiContext, by: str | None) -> dict[str, _Won]:
         deal_facts(ctx)
         column = _DIMENSIONS[by] if by else "NULL"
         groups: dict[str, _Won] = {} if by else {"all": _Won()}
-        for row in ctx.rows(f"SELECT {column} AS value, kind, amount, amount_excluded, closedate FROM deal_facts "
+        for row in ctx.rows(f"SELECT {column} AS value, kind, {_LEFT_OUT} AS left_out, COUNT(*) AS n, "
+                            "SUM(amount_micros) AS micros FROM deal_facts "
                             "WHERE won = 1 AND (closedate IS NULL OR (closedate >= :p0 AND closedate < :p1 "
-                            "AND closedate < :as_of))"):
+                            "AND closedate < :as_of)) GROUP BY value, kind, left_out"):
             group = groups.setdefault(segment(by, row["value"]), _Won())
-            if row["closedate"] is None:
-                group.excluded["no_closedate"] += 1
+            if row["left_out"] == "no_closedate":
+                group.excluded["no_closedate"] += row["n"]
                 continue
             expansion = row["kind"] == "expansion"
-            group.deals += 1
-            group.expansion_deals += expansion
-            if row["amount"] is None:
-                group.excluded[row["amount_excluded"] or "no_amount"] += 1
+            group.deals += row["n"]
+            group.expansion_deals += row["n"] if expansion else 0
+            if row["left_out"] is not None:
+                group.excluded[row["left_out"]] += row["n"]
             else:
-                group.revenue += _money(row["amount"])
+                group.revenue += from_micros(row["micros"])
                 if expansion:
-                    group.expansion_revenue += _money(row["amount"])
+                    group.expansion_revenue += from_micros(row["micros"])
         return dict(sorted(groups.items()))
     return ctx.cached(f"customers.won:{ctx.label}:{ctx.as_of_iso}:{by}", build)
 

@@ -1,10 +1,10 @@
 """Deal facts shared by every deal KPI (definitions §1.8), built once per context as a temporary table.
 
 ``deal_facts``: one row per live deal in scope, with its closed/won state (the flags, else the stage's
-metadata), its amount in the portal's currency or why it has none, its attribution contact (of the
-deal's contacts, the one with the earliest stage entry; ties to the smallest id) with that contact's
-source and first-touch campaign, its customer unit (primary company, else the attribution contact)
-and whether it is new business or expansion.
+metadata), its amount in the portal's currency (``amount_micros`` to sum: :mod:`kpi.money`) or why it
+has none, its attribution contact (of the deal's contacts, the one with the earliest stage entry; ties
+to the smallest id) with that contact's source and first-touch campaign, its customer unit (primary
+company, else the attribution contact) and whether it is new business or expansion.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ WITH attribution AS (
 SELECT d.id AS deal_id, d.pipeline, d.hubspot_owner_id AS owner_id, d.createdate, d.closedate,
        COALESCE(d.hs_is_closed, ps.is_closed, 0) AS closed,
        COALESCE(d.hs_is_closed_won, ps.is_won, 0) AS won,
-       d.amount_home AS amount,
+       d.amount_home AS amount, d.amount_home_micros AS amount_micros,
        CASE WHEN d.amount IS NULL AND d.amount_in_home_currency IS NULL THEN 'no_amount'
             WHEN d.amount_home IS NULL THEN 'currency' END AS amount_excluded,
        d.dealtype, a.contact_id AS attribution_contact, COALESCE(a.source, 'UNKNOWN') AS source, a.campaign,

@@ -18,6 +18,7 @@ from typing import Any
 
 from .context import KpiContext
 from .costs import new_units
+from .money import from_micros
 from .periods import Period
 from .registry import KpiSpec
 from .reps import active_reps
@@ -132,18 +133,19 @@ def _build_plan(ctx: KpiContext, span: MonthWindow) -> dict[str, Any]:
 
 def _revenue(past: KpiContext, units: set[str], excluded: Counter) -> Decimal:
     """Known amounts of the window's won new-business deals of these new units; unknown ones are counted."""
-    total = Decimal(0)
+    micros = 0
     for row in past.rows("""
-            SELECT unit, amount, amount_excluded FROM deal_facts
+            SELECT unit, CASE WHEN amount_micros IS NULL THEN COALESCE(amount_excluded, 'no_amount') END AS left_out,
+                   COUNT(*) AS n, SUM(amount_micros) AS micros FROM deal_facts
             WHERE won = 1 AND kind = 'new_business' AND closedate >= :p0 AND closedate < :p1 AND closedate < :as_of
-            ORDER BY deal_id"""):
+            GROUP BY unit, left_out"""):
         if row["unit"] not in units:
             continue
-        if row["amount"] is None:
-            excluded[row["amount_excluded"] or "no_amount"] += 1
+        if row["left_out"] is not None:
+            excluded[row["left_out"]] += row["n"]
         else:
-            total += Decimal(str(row["amount"]))
-    return total
+            micros += row["micros"]
+    return from_micros(micros)
 
 
 def _cohort(past: KpiContext, stage: str, converted_contacts: set[int]) -> tuple[int, int]:

@@ -3,8 +3,8 @@
 A newer worker opens an older mirror and applies only the migrations it lacks, each in its own
 transaction; a mirror newer than the worker is refused rather than guessed at. Columns that hold a
 CRM property keep the property's name. Ids of CRM records are integers, timestamps UTC ISO-8601 text
-(``2026-03-05T14:02:11.000Z``, so text order is time order), flags 0/1, amounts REAL (parse them with
-``Decimal(str(value))`` for exact sums: the mirror stores what HubSpot's decimal string said).
+(``2026-03-05T14:02:11.000Z``, so text order is time order), flags 0/1, amounts REAL with an exact INTEGER
+twin in micros (millionths of the currency unit, ``<amount>_micros``): sum the twin, SQL's SUM over REAL is a float.
 
 The funnel tables are the KPIs' derived rows (``kpi.refresh`` fills them); their triggers queue every contact
 whose row or stage evidence changes, so a refresh rebuilds only those. Every table is created here and
@@ -377,8 +377,34 @@ def _deletion_guards(db: Database) -> None:
     db.execute("ALTER TABLE sync_state ADD COLUMN full_live_count INTEGER")
 
 
+MONEY_COLUMNS = {"deals": ("amount", "amount_in_home_currency", "amount_home"),
+                 "campaigns": ("budget_total", "spend_total"), "campaign_spend": ("amount",)}
+MICROS = 1_000_000  # the twin's unit: a millionth, finer than any currency's minor unit (ISO 4217 has 0 to 4 places)
+MAX_MICROS_AMOUNT = 9_000_000_000_000  # beyond it a twin would overflow SQLite's INTEGER: ingest refuses the record
+# from the REAL, for rows written without their twin: exact for amounts below 10^9 with up to 6 decimal places
+_FROM_REAL = f"CASE WHEN abs({{v}}) < {MAX_MICROS_AMOUNT} THEN CAST(round({{v}} * {MICROS}) AS INTEGER) END"
+
+
+def _money_minor_units(db: Database) -> None:
+    """Every amount gets an INTEGER twin in micros, so the KPIs sum money exactly in SQL.
+
+    Ingest fills the twin from HubSpot's decimal string; this migration backfills it from the REAL, and triggers
+    do the same for a row written or changed without it (an older writer, a hand-made mirror).
+    """
+    for table, columns in MONEY_COLUMNS.items():
+        for c in columns:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {c}_micros INTEGER")
+            db.execute(f"UPDATE {table} SET {c}_micros = {_FROM_REAL.format(v=c)}")
+            twin = _FROM_REAL.format(v="NEW." + c)
+            fill = f"BEGIN UPDATE {table} SET {c}_micros = {twin} WHERE rowid = NEW.rowid; END"
+            unfilled = f"NEW.{c} IS NOT NULL AND NEW.{c}_micros IS NULL"
+            db.execute(f"CREATE TRIGGER {table}_{c}_micros_inserted AFTER INSERT ON {table} WHEN {unfilled} {fill}")
+            db.execute(f"CREATE TRIGGER {table}_{c}_micros_updated AFTER UPDATE OF {c} ON {table} "
+                       f"WHEN NEW.{c} IS NOT OLD.{c} AND NEW.{c}_micros IS OLD.{c}_micros OR {unfilled} {fill}")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_initial, _history_pending, _writeback_outbox, _funnel,
-                                                _writeback_properties, _deletion_guards]
+                                                _writeback_properties, _deletion_guards, _money_minor_units]
 VERSION = len(MIGRATIONS)
 
 
