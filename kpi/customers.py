@@ -29,18 +29,21 @@ from .result import KpiResult, ratio
 ENGAGED_DAYS = 90
 _UNIT = ("CASE WHEN :by_contact = 0 AND c.company_id IS NOT NULL THEN 'company:' || c.company_id "
          "ELSE 'contact:' || c.id END")
+# a contact's latest stage entry before :at (ties to a customer one): customers are those whose latest is customer
 _CUSTOMERS_AT = f"""
-WITH latest AS (
-    SELECT h.contact_id, h.stage IN (SELECT value FROM json_each(:values)) AS customer,
-           ROW_NUMBER() OVER (PARTITION BY h.contact_id
-                              ORDER BY h.entered_at DESC, h.stage IN (SELECT value FROM json_each(:values)) DESC) AS rn
-    FROM contact_stage_history h JOIN contact_funnel cf ON cf.contact_id = h.contact_id
-    WHERE h.entered_at < :at
-      AND h.contact_id IN (SELECT contact_id FROM contact_stage_history
-                           WHERE stage IN (SELECT value FROM json_each(:values)))
+WITH candidates AS MATERIALIZED (
+    SELECT DISTINCT h.contact_id FROM contact_stage_history h
+    WHERE h.stage IN (SELECT value FROM json_each(:values)) AND h.entered_at < :at
+),
+latest AS (
+    SELECT h.contact_id, MAX(h.entered_at) AS at FROM candidates k
+    CROSS JOIN contact_stage_history h ON h.contact_id = k.contact_id
+    WHERE h.entered_at < :at GROUP BY h.contact_id
 )
-SELECT DISTINCT {_UNIT} AS unit FROM latest l JOIN contacts c ON c.id = l.contact_id
-WHERE l.rn = 1 AND l.customer
+SELECT DISTINCT {_UNIT} AS unit FROM latest l
+JOIN contact_funnel cf ON cf.contact_id = l.contact_id JOIN contacts c ON c.id = l.contact_id
+WHERE EXISTS (SELECT 1 FROM contact_stage_history h WHERE h.contact_id = l.contact_id AND h.entered_at = l.at
+              AND h.stage IN (SELECT value FROM json_each(:values)))
 """
 _ENGAGEMENTS = f"""
 WITH units AS (
@@ -70,11 +73,13 @@ def _capped(ctx: KpiContext, moment: datetime) -> str:
 
 def customers_at(ctx: KpiContext, at: str) -> set[str]:
     """Units with a contact in customer or evangelist just before ``at`` (mirror timestamp text)."""
-    mapping, _ = stage_mapping(ctx.db, ctx.config)
-    values = [value for value, stage in mapping.items() if stage in ("customer", "evangelist")]
-    rows = ctx.rows(_CUSTOMERS_AT, {"values": json.dumps(values), "at": at,
-                                    "by_contact": int(ctx.config.customer_unit == "contact")})
-    return {row["unit"] for row in rows}
+    def build() -> set[str]:
+        mapping, _ = stage_mapping(ctx.db, ctx.config)
+        values = [value for value, stage in mapping.items() if stage in ("customer", "evangelist")]
+        rows = ctx.rows(_CUSTOMERS_AT, {"values": json.dumps(values), "at": at,
+                                        "by_contact": int(ctx.config.customer_unit == "contact")})
+        return {row["unit"] for row in rows}
+    return set(ctx.cached(f"customers.at:{at}", build))
 
 
 def clv(ctx: KpiContext, by: str | None) -> list[KpiResult]:

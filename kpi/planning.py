@@ -8,6 +8,7 @@ contact, so a deal with three contacts is one customer, not three. All arithmeti
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -150,11 +151,12 @@ def _revenue(past: KpiContext, units: set[str], excluded: Counter) -> Decimal:
 
 def _cohort(past: KpiContext, stage: str, converted_contacts: set[int]) -> tuple[int, int]:
     """(|contacts reaching the stage in the window|, how many of them are a new unit's attribution contact)."""
-    rows = past.rows(f"""
-        SELECT contact_id FROM funnel
+    row = past.rows(f"""
+        SELECT COUNT(*) AS n, COALESCE(SUM(contact_id IN (SELECT value FROM json_each(:converted))), 0) AS converted
+        FROM funnel
         WHERE stage = :stage AND {past.reached} >= :p0 AND {past.reached} < :p1 AND {past.reached} < :as_of""",
-                     {"stage": stage})
-    return len(rows), sum(1 for r in rows if r["contact_id"] in converted_contacts)
+                    {"stage": stage, "converted": json.dumps(sorted(converted_contacts))})[0]
+    return row["n"], row["converted"]
 
 
 KPIS = [
