@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -70,6 +70,8 @@ class Assessment:
     followup_decided: bool  # the F2 deadline is before as_of
     attempts_met: bool
     attempts_decided: bool  # the F3 window ended before as_of
+    deadline: datetime  # F2: the first follow-up is due by then (the status moves on once as_of passes it)
+    window_end: datetime  # F3: the attempts window closes then
 
 
 def assess(ctx: KpiContext) -> list[Assessment]:
@@ -114,7 +116,7 @@ def _assess(ctx: KpiContext) -> list[Assessment]:
         attempts_met = (touched["attempts"] >= config.sla_attempts or qualified
                         or row["lead_status"] in config.disqualified_statuses)
         out.append(Assessment(row["contact_id"], row["owner_id"], status, reason, hours, touched["attempts"],
-                              deadline < as_of, attempts_met, window_end < as_of))
+                              deadline < as_of, attempts_met, window_end < as_of, deadline, window_end))
     return out
 
 

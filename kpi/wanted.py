@@ -15,13 +15,14 @@ from fractions import Fraction
 from math import floor
 from typing import Any
 
+from .clock import next_clock_change
 from .config import KpiConfig
 from .context import KpiContext
 from .deals import deal_facts
 from .funnel import refresh
 from .periods import Period, parse_iso
 from .planning import MonthWindow
-from .sla import contact_sla
+from .sla import assess, contact_sla
 
 CONTACT_FIELDS = ("funnel_stage", "stage_entered_at", "source_bucket", "sla_status", "first_followup_hours",
                   "followup_attempts", "duplicate_of")
@@ -32,10 +33,12 @@ SLA_LOOKBACK_MONTHS = 12  # the SLA status of hand-offs older than this is not_a
 
 @dataclass
 class WantedValues:
-    """The values wanted in the CRM: (record id, {field: value}) for contacts and for deals, produced lazily."""
+    """The values wanted in the CRM: (record id, {field: value}) for contacts and for deals, produced lazily, and
+    the first instant at which the clock alone may change one of them or a KPI record (see :mod:`kpi.clock`)."""
 
     contacts: Iterator[tuple[int, dict[str, str | None]]]
     deals: Iterator[tuple[int, dict[str, str | None]]]
+    next_clock_change: Callable[[], datetime]
 
 
 def writeback_values(db: Any, config: KpiConfig, now: datetime,
@@ -48,7 +51,7 @@ def writeback_values(db: Any, config: KpiConfig, now: datetime,
     refresh(db, config, should_stop)
     month = Period.containing("month", now.astimezone(UTC).date(), config.time_zone)
     ctx = KpiContext(db, config, MonthWindow.ending_with(month, SLA_LOOKBACK_MONTHS), now)
-    return WantedValues(contact_values(ctx), deal_values(ctx))
+    return WantedValues(contact_values(ctx), deal_values(ctx), lambda: next_clock_change(ctx, assess(ctx)))
 
 # Duplicates among live, non-merged contacts: the email lower-cased and stripped, a "+tag" dropped from the local
 # part (gmail dots are kept: elsewhere they matter). The oldest record of a group is kept (unknown createdate last,

@@ -129,8 +129,11 @@ class Mirror:
         if not rows:
             return
         columns = list(rows[0])
-        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
-        action = f"UPDATE SET {updates}" if updates else "NOTHING"
+        values = [c for c in columns if c not in key]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in values)
+        # an unchanged row is left alone: no trigger fires, so the change counters and the funnel see only changes
+        changed = f"({', '.join(values)}) IS NOT ({', '.join(f'excluded.{c}' for c in values)})"
+        action = f"UPDATE SET {updates} WHERE {changed}" if updates else "NOTHING"
         self.db.conn.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
             f"ON CONFLICT ({', '.join(key)}) DO {action}", [tuple(row[c] for c in columns) for row in rows])

@@ -403,8 +403,28 @@ def _money_minor_units(db: Database) -> None:
                        f"WHEN NEW.{c} IS NOT OLD.{c} AND NEW.{c}_micros IS OLD.{c}_micros OR {unfilled} {fill}")
 
 
+# the tables the KPIs and the write-back's wanted values read: a change to any of them is a reason to recompute
+COUNTED_TABLES = ("contacts", "contact_stage_history", "deals", "deal_contacts", "engagements", "engagement_contacts",
+                  "owners", "pipelines", "pipeline_stages", "lifecycle_stages", "campaigns")
+
+
+def _change_counters(db: Database) -> None:
+    """Per table, how many rows were ever inserted, updated or deleted: the cheap half of the KPI fingerprint.
+
+    The worker compares them (with its settings and the clock's next trigger) to what its last plan saw; equal,
+    it recomputes nothing. Triggers count every writer, so none can change the KPIs' inputs unseen.
+    """
+    db.execute("CREATE TABLE mirror_changes (tbl TEXT PRIMARY KEY, changes INTEGER NOT NULL DEFAULT 0)")
+    for table in COUNTED_TABLES:
+        db.execute("INSERT INTO mirror_changes (tbl) VALUES (?)", [table])
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"CREATE TRIGGER {table}_counted_{event.lower()} AFTER {event} ON {table} BEGIN "
+                       f"UPDATE mirror_changes SET changes = changes + 1 WHERE tbl = '{table}'; END")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_initial, _history_pending, _writeback_outbox, _funnel,
-                                                _writeback_properties, _deletion_guards, _money_minor_units]
+                                                _writeback_properties, _deletion_guards, _money_minor_units,
+                                                _change_counters]
 VERSION = len(MIGRATIONS)
 
 

@@ -4,10 +4,11 @@ triggers for rows written with the REAL only."""
 from __future__ import annotations
 
 import pytest
+from sqlite_utils import Database
 
 from sync.ingest.mapping import BadRecord, campaign_rows, deal_row
 from sync.storage import Mirror
-from sync.storage.schema import MIGRATIONS, MONEY_COLUMNS, VERSION, _money_minor_units
+from sync.storage.schema import MIGRATIONS, VERSION, _money_minor_units
 
 
 def deal(**properties):
@@ -38,16 +39,14 @@ def test_campaign_totals_and_items_get_their_twins():
 
 def test_the_migration_backfills_the_twins_and_triggers_fill_rows_written_without_them(tmp_path):
     path = tmp_path / "old.db"
-    with Mirror(path) as mirror:
-        db = mirror.db
-        db.execute("INSERT INTO deals (id, amount, amount_home, properties) VALUES (1, 0.1, 0.2, '{}')")
-        db.execute("INSERT INTO campaigns (id, spend_total, properties) VALUES ('c', 1234.56, '{}')")
-        for table, columns in MONEY_COLUMNS.items():  # as a mirror of the version before: no twins, no triggers
-            for column in columns:
-                db.execute(f"DROP TRIGGER {table}_{column}_micros_inserted")
-                db.execute(f"DROP TRIGGER {table}_{column}_micros_updated")
-                db.execute(f"ALTER TABLE {table} DROP COLUMN {column}_micros")
-        db.execute(f"PRAGMA user_version = {MIGRATIONS.index(_money_minor_units)}")
+    old = Database(path)  # a mirror of the version before the twins
+    for version, step in enumerate(MIGRATIONS[:MIGRATIONS.index(_money_minor_units)], start=1):
+        step(old)
+        old.execute(f"PRAGMA user_version = {version}")
+    old.execute("INSERT INTO deals (id, amount, amount_home, properties) VALUES (1, 0.1, 0.2, '{}')")
+    old.execute("INSERT INTO campaigns (id, spend_total, properties) VALUES ('c', 1234.56, '{}')")
+    old.conn.commit()
+    old.close()
     with Mirror(path) as mirror:  # opening migrates
         db = mirror.db
         assert db.execute("PRAGMA user_version").fetchone()[0] == VERSION
