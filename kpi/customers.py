@@ -25,6 +25,7 @@ from .money import from_micros
 from .periods import iso
 from .registry import KpiSpec
 from .result import KpiResult, ratio
+from .shared import shared
 
 ENGAGED_DAYS = 90
 _UNIT = ("CASE WHEN :by_contact = 0 AND c.company_id IS NOT NULL THEN 'company:' || c.company_id "
@@ -79,7 +80,7 @@ def customers_at(ctx: KpiContext, at: str) -> set[str]:
         rows = ctx.rows(_CUSTOMERS_AT, {"values": json.dumps(values), "at": at,
                                         "by_contact": int(ctx.config.customer_unit == "contact")})
         return {row["unit"] for row in rows}
-    return set(ctx.cached(f"customers.at:{at}", build))
+    return set(shared(ctx.db, ("customers_at", at, repr(ctx.config)), build))
 
 
 def clv(ctx: KpiContext, by: str | None) -> list[KpiResult]:

@@ -10,6 +10,7 @@ company, else the attribution contact) and whether it is new business or expansi
 from __future__ import annotations
 
 from .context import KpiContext
+from .shared import shared
 
 _BUILD = """
 CREATE TEMP TABLE deal_facts AS
@@ -38,7 +39,7 @@ WHERE d.archived = 0
 
 
 def deal_facts(ctx: KpiContext) -> str:
-    """Build ``temp.deal_facts`` once for this context's database; returns its name."""
+    """Build ``temp.deal_facts`` once while the database and the settings it reads stay the same; its name."""
     def build() -> str:
         db = ctx.db
         db.execute("DROP TABLE IF EXISTS temp.deal_facts")
@@ -53,4 +54,5 @@ def deal_facts(ctx: KpiContext) -> str:
                          OR EXISTS (SELECT 1 FROM temp.deal_facts w WHERE w.unit = deal_facts.unit AND w.won = 1
                                     AND w.closedate IS NOT NULL AND w.closedate < deal_facts.createdate)""")
         return "deal_facts"
-    return ctx.cached("deal_facts", build)
+    settings = (ctx.config.customer_unit, tuple(sorted(ctx.config.pipelines)))
+    return shared(ctx.db, ("deal_facts", settings), build)

@@ -94,6 +94,8 @@ def refresh(db: Any, config: KpiConfig, should_stop: Callable[[], bool] | None =
             db.execute("INSERT OR IGNORE INTO funnel_pending SELECT id FROM contacts")
             db.execute("INSERT INTO meta (key, value) VALUES ('funnel_fingerprint', ?) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [fingerprint])
+    if db.execute("SELECT 1 FROM funnel_pending LIMIT 1").fetchone() is None:
+        return report  # nothing written: what the KPIs share (kpi.shared) stays valid
     _prepare(db, mapping, config)
     with _bulk(db, report.full):
         while True:

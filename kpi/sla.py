@@ -21,6 +21,7 @@ from .periods import parse_iso, prorate_monthly
 from .registry import KpiSpec
 from .reps import active_reps
 from .result import KpiResult, ratio
+from .shared import shared
 from .worktime import add_working_hours, working_hours
 
 STATUSES = ("met", "pending", "overdue", "breached")
@@ -76,7 +77,8 @@ class Assessment:
 
 def assess(ctx: KpiContext) -> list[Assessment]:
     """The SLA state of every MQL hand-off of the period, once per context."""
-    return ctx.cached(f"sla.assess:{ctx.label}:{ctx.as_of_iso}:{ctx.strict}", lambda: _assess(ctx))
+    key = ("sla.assess", ctx.period.bounds, ctx.as_of_iso, ctx.strict, repr(ctx.config))
+    return shared(ctx.db, key, lambda: _assess(ctx))
 
 
 def contact_sla(ctx: KpiContext) -> dict[int, tuple[str, Fraction | None, int]]:
