@@ -46,10 +46,15 @@ JOIN contact_funnel cf ON cf.contact_id = l.contact_id JOIN contacts c ON c.id =
 WHERE EXISTS (SELECT 1 FROM contact_stage_history h WHERE h.contact_id = l.contact_id AND h.entered_at = l.at
               AND h.stage IN (SELECT value FROM json_each(:values)))
 """
-_ENGAGEMENTS = f"""
-WITH units AS (
-    SELECT cf.contact_id, {_UNIT} AS unit FROM contact_funnel cf JOIN contacts c ON c.id = cf.contact_id
-    WHERE {_UNIT} IN (SELECT value FROM json_each(:customers))
+_ENGAGEMENTS = """
+WITH units AS (  -- the contacts of the customer units: of their companies, or the contacts themselves
+    SELECT cf.contact_id, 'company:' || c.company_id AS unit
+    FROM contacts c JOIN contact_funnel cf ON cf.contact_id = c.id
+    WHERE :by_contact = 0 AND c.company_id IN (SELECT value FROM json_each(:companies))
+    UNION ALL
+    SELECT cf.contact_id, 'contact:' || c.id FROM json_each(:contacts) j
+    CROSS JOIN contacts c ON c.id = j.value JOIN contact_funnel cf ON cf.contact_id = c.id
+    WHERE :by_contact = 1 OR c.company_id IS NULL
 ),
 links AS (
     SELECT u.unit, ec.type, ec.engagement_id AS id
@@ -190,7 +195,10 @@ def _engagement(ctx: KpiContext) -> tuple[int, int, int]:
 def _count_engagements(ctx: KpiContext) -> tuple[int, int, int]:
     at = ctx.period.end_utc
     customers = customers_at(ctx, _capped(ctx, at))
-    rows = ctx.rows(_ENGAGEMENTS, {"customers": json.dumps(sorted(customers)), "at": _capped(ctx, at),
+    ids = {kind: sorted(int(unit.partition(":")[2]) for unit in customers if unit.startswith(kind + ":"))
+           for kind in ("company", "contact")}
+    rows = ctx.rows(_ENGAGEMENTS, {"companies": json.dumps(ids["company"]), "contacts": json.dumps(ids["contact"]),
+                                   "at": _capped(ctx, at),
                                    "recent": iso(min(at, ctx.as_of) - timedelta(days=ENGAGED_DAYS)),
                                    "by_contact": int(ctx.config.customer_unit == "contact")})
     return len(customers), sum(row["recent"] > 0 for row in rows), sum(row["in_period"] for row in rows)
