@@ -130,3 +130,16 @@ def test_a_worker_cycle_with_nothing_changed_issues_no_kpi_query_beyond_the_fing
     assert quiet is not None and quiet.written == 0 and quiet.kpi_records == 0
     assert quiet_work == []
     assert after_sync < 40, statements
+
+
+def test_an_upsert_of_an_unchanged_row_changes_no_counter_and_queues_nothing(mirror):
+    row = {"id": 5, "email": "a@example.com", "lifecyclestage": "lead", "properties": "{}"}
+    mirror.upsert("contacts", [row], ("id",))
+    mirror.db.execute("DELETE FROM funnel_pending")
+    counters = mirror.db.execute(FINGERPRINT).fetchall()
+    mirror.upsert("contacts", [row], ("id",))
+    assert mirror.db.execute(FINGERPRINT).fetchall() == counters
+    assert mirror.db.execute("SELECT count(*) FROM funnel_pending").fetchone() == (0,)
+    mirror.upsert("contacts", [{**row, "lifecyclestage": "customer"}], ("id",))
+    assert dict(mirror.db.execute(FINGERPRINT).fetchall())["contacts"] == dict(counters)["contacts"] + 1
+    assert mirror.db.execute("SELECT contact_id FROM funnel_pending").fetchall() == [(5,)]
