@@ -46,3 +46,12 @@ def test_an_engagement_leaves_the_90_day_window_90_days_after_it(build):
     build.engagement(1, "call", "2025-12-20T13:00:00.000Z", contact=1, direction="OUTBOUND")
     ctx = build.context("2026-03", as_of=NOW)
     assert next_clock_change(ctx, assess(ctx)) == at("2026-03-20T13:00:00.000Z")
+
+
+def test_forecasts_and_tasks_dated_ahead_change_nothing(build):
+    build.contact(1, lead="2026-02-01T00:00:00.000Z")
+    build.deal(1, contacts=(1,), stage="open", amount=100.0, closed="2026-03-20T13:00:00.000Z")  # expected close
+    build.engagement(1, "task", "2026-03-20T14:00:00.000Z", contact=1)  # a task's due date
+    build.deal(2, contacts=(1,), stage="closedwon", amount=100.0, closed="2026-03-20T15:00:00.000Z")  # dated ahead
+    ctx = build.context("2026-03", as_of=NOW)
+    assert next_clock_change(ctx, assess(ctx)) == at("2026-03-20T15:00:00.000Z")
