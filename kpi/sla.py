@@ -91,15 +91,23 @@ def _assess(ctx: KpiContext) -> list[Assessment]:
     limit = Fraction(config.sla_first_followup_hours)
     window = {"window": f"+{config.sla_window_days} days"}
     touches = {row["contact_id"]: row for row in ctx.rows(_TOUCHES, window)}
+    # deadlines and working hours by instant, shared by the overlapping periods a plan assesses
+    deadlines: dict[datetime, datetime] = shared(ctx.db, ("sla.deadlines", repr(config)), dict)
+    spans: dict[tuple[datetime, datetime], Fraction] = shared(ctx.db, ("sla.hours", repr(config)), dict)
     out = []
     for row in ctx.rows(_POPULATION.format(reached=ctx.reached), window):
         touched = touches.get(row["contact_id"], {"first_at": None, "attempts": 0})
         start = parse_iso(row["start"])
         window_end = start + timedelta(days=config.sla_window_days)
-        deadline = add_working_hours(start, limit, config.working_hours, config.time_zone)
+        deadline = deadlines.get(start)
+        if deadline is None:
+            deadline = deadlines[start] = add_working_hours(start, limit, config.working_hours, config.time_zone)
         hours = None
         if touched["first_at"] is not None:
-            hours = working_hours(start, parse_iso(touched["first_at"]), config.working_hours, config.time_zone)
+            first = parse_iso(touched["first_at"])
+            hours = spans.get((start, first))
+            if hours is None:
+                hours = spans[start, first] = working_hours(start, first, config.working_hours, config.time_zone)
         unassigned = row["owner_id"] is None or (row["owner_assigned_at"] or "") >= ctx.as_of_iso
         status: str
         reason: str | None
