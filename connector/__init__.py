@@ -20,6 +20,7 @@ from .errors import (
 )
 from .hubspot import DEFAULT_BASE_URL, ApiResponse, BatchRead, HubSpotClient, Page
 from .hubspot_search import SearchPage
+from .hubspot_tasks import TASK_TO_CONTACT, NewTask
 from .hubspot_writes import EnsureReport, WriteOutcome
 from .paths import ACCEPTED_FORM as API_VERSION_FORM
 from .paths import Paths, valid_api_version
@@ -27,7 +28,8 @@ from .read_ahead import read_ahead
 from .retrying import RetryPolicy
 from .stats import ClientStats
 
-__all__ = ["API_VERSION_FORM", "DEFAULT_BASE_URL", "ApiResponse", "AuthError", "BadRequest", "BatchRead",
-           "ClientStats", "Conflict", "CRMClient", "CRMError", "DailyLimitReached", "EnsureReport", "HubSpotClient",
-           "MalformedAnswer", "MissingScopes", "NotFound", "Page", "Paths", "RateLimited", "RetryPolicy", "SearchPage",
-           "ServerError", "TransportError", "WriteOutcome", "is_refusal", "read_ahead", "valid_api_version"]
+__all__ = ["API_VERSION_FORM", "DEFAULT_BASE_URL", "TASK_TO_CONTACT", "ApiResponse", "AuthError", "BadRequest",
+           "BatchRead", "ClientStats", "Conflict", "CRMClient", "CRMError", "DailyLimitReached", "EnsureReport",
+           "HubSpotClient", "is_refusal", "MalformedAnswer", "MissingScopes", "NewTask", "NotFound", "Page", "Paths",
+           "RateLimited", "read_ahead", "RetryPolicy", "SearchPage", "ServerError", "TransportError",
+           "valid_api_version", "WriteOutcome"]

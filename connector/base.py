@@ -6,10 +6,11 @@ shapes, which the mirror maps to its tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from .hubspot_search import SearchPage
+from .hubspot_tasks import NewTask
 from .hubspot_writes import EnsureReport, WriteOutcome
 from .stats import ClientStats
 
@@ -53,6 +54,15 @@ class CRMClient(Protocol):
 
     def batch_upsert(self, object_type: str, inputs: Sequence[tuple[str, dict[str, str | None]]],
                      id_property: str) -> list[WriteOutcome]: ...
+
+    def create_tasks(self, tasks: Sequence[NewTask],
+                     key_of: Callable[[dict[str, Any]], str | None]) -> list[WriteOutcome]: ...
+
+    def update_tasks(self, inputs: Sequence[tuple[str, dict[str, str | None]]]) -> list[WriteOutcome]: ...
+
+    def tasks_of_contacts(self, contact_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]: ...
+
+    def tasks_due_at(self, due: str) -> list[dict[str, Any]]: ...
 
     def ensure_property_group(self, object_type: str, name: str, label: str) -> EnsureReport: ...
 

@@ -15,12 +15,12 @@ from typing import Any
 
 import requests
 
-from . import hubspot_search, hubspot_writes
-from .errors import CRMError, MalformedAnswer, TransportError, error_for, scrub, shaped, transport_cause
+from . import hubspot_search, hubspot_tasks, hubspot_writes
+from .errors import CRMError, MalformedAnswer, TransportError, error_for, is_retriable, scrub, shaped, transport_cause
 from .limits import ASSOCIATION_BATCH_LIMIT, BATCH_LIMIT, HISTORY_BATCH_LIMIT, HISTORY_PAGE_LIMIT, PAGE_LIMIT, chunks
 from .pacing import Pacer
 from .paths import Paths
-from .retrying import RetryPolicy, retrying
+from .retrying import RetryPolicy, never_applied, retrying
 from .stats import ClientStats
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
@@ -74,19 +74,22 @@ class HubSpotClient:
     :param timeout: (connect, read) seconds.
     :param daily_reserve: share of the daily quota left untouched for the portal's other integrations.
     :param time_zone: the account's time zone, for when the daily quota resets.
+    :param search_per_second: searches a second the client allows itself (HubSpot allows 5 per account).
     :param sleep: how to wait (a fake in tests, so no test sleeps).
     """
 
     def __init__(self, token: str, base_url: str = DEFAULT_BASE_URL, *, api_version: str = "v3",
                  timeout: tuple[float, float] = (5.0, 30.0), session: requests.Session | None = None,
                  retry: RetryPolicy | None = None, daily_reserve: float = 0.2, time_zone: str = "UTC",
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                 search_per_second: int | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.paths = Paths(api_version)
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.stats = ClientStats()
-        self.pacer = Pacer(daily_reserve=daily_reserve, time_zone=time_zone, clock=clock, sleep=sleep)
+        self.pacer = Pacer(daily_reserve=daily_reserve, time_zone=time_zone, clock=clock, sleep=sleep,
+                           search_per_second=search_per_second)
         self._sleep = sleep
         self._session = session or requests.Session()
         self._transport = threading.Lock()  # one request at a time, also with a page read ahead in a thread
@@ -100,9 +103,13 @@ class HubSpotClient:
     # -- transport ----------------------------------------------------------------------------
 
     def call(self, method: str, path: str, *, endpoint: str, params: dict[str, Any] | None = None,
-             json: Any = None, search: bool = False) -> ApiResponse:
-        """One API call, paced and retried; a typed :class:`CRMError` once retrying cannot help."""
-        policy = retrying(self.retry, self._sleep, endpoint, lambda _: self.stats.retried())
+             json: Any = None, search: bool = False, creates: bool = False) -> ApiResponse:
+        """One API call, paced and retried; a typed :class:`CRMError` once retrying cannot help.
+
+        A call that ``creates`` records is retried only where it was surely not applied (``never_applied``).
+        """
+        policy = retrying(self.retry, self._sleep, endpoint, lambda _: self.stats.retried(),
+                          never_applied if creates else is_retriable)
         return policy(self._send, method, path, endpoint, params, json, search)
 
     def _send(self, method: str, path: str, endpoint: str, params: dict[str, Any] | None, json: Any,
@@ -289,6 +296,20 @@ class HubSpotClient:
                      id_property: str) -> list[hubspot_writes.WriteOutcome]:
         """Create or update by a unique property's value; one outcome per input, in input order."""
         return hubspot_writes.batch_upsert(self, object_type, inputs, id_property)
+
+    def create_tasks(self, tasks: Sequence[hubspot_tasks.NewTask],
+                     key_of: Callable[[dict[str, Any]], str | None]) -> list[hubspot_writes.WriteOutcome]:
+        """Tasks with their contact, 100 a call, never re-sent where one may exist (see hubspot_tasks)."""
+        return hubspot_tasks.create_tasks(self, tasks, key_of)
+
+    def update_tasks(self, inputs: Sequence[tuple[str, dict[str, str | None]]]) -> list[hubspot_writes.WriteOutcome]:
+        return hubspot_tasks.update_tasks(self, inputs)
+
+    def tasks_of_contacts(self, contact_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        return hubspot_tasks.tasks_of_contacts(self, contact_ids)
+
+    def tasks_due_at(self, due: str) -> list[dict[str, Any]]:
+        return hubspot_tasks.tasks_due_at(self, due)
 
     def ensure_property_group(self, object_type: str, name: str, label: str) -> hubspot_writes.EnsureReport:
         return hubspot_writes.ensure_property_group(self, object_type, name, label)

@@ -77,7 +77,7 @@ def _write_chunk(client: HubSpotClient, object_type: str, operation: str, chunk:
     """One call; a whole-call 400/409 is one bad input failing all, so halve until it stands alone."""
     try:
         answer = client.call("POST", client.paths.batch(object_type, operation), endpoint=f"objects.batch_{operation}",
-                             json={"inputs": [i.body for i in chunk]})
+                             json={"inputs": [i.body for i in chunk]}, creates=operation == "create")
     except (BadRequest, Conflict) as e:
         if len(chunk) == 1:
             return [WriteOutcome(chunk[0].key, False, None, e.status, e.category, e.message)]

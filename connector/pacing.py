@@ -26,10 +26,11 @@ SEARCH_PER_SECOND = 4  # HubSpot allows 5 per second per account; one is left to
 class Pacer:
     def __init__(self, *, daily_reserve: float = 0.2, time_zone: str = "UTC",
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-                 wall_clock: Callable[[], float] = time.time) -> None:
+                 wall_clock: Callable[[], float] = time.time, search_per_second: int | None = None) -> None:
         if not 0 <= daily_reserve < 1:
             raise ValueError("daily_reserve is a share of the daily limit, from 0 to below 1")
         self.daily_reserve = daily_reserve
+        self.search_per_second = search_per_second or SEARCH_PER_SECOND
         self.time_zone = time_zone
         self.budget = DEFAULT_BUDGET
         self.interval = INTERVAL_SECONDS
@@ -68,7 +69,7 @@ class Pacer:
 
     def _search_wait(self, now: float) -> float:
         _expire(self._searches, now - 1.0)
-        if len(self._searches) < SEARCH_PER_SECOND:
+        if len(self._searches) < self.search_per_second:
             return 0.0
         return self._searches[0] + 1.0 - now
 

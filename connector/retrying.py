@@ -16,6 +16,12 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from .errors import CRMError, RateLimited, is_retriable
 
+
+def never_applied(error: BaseException) -> bool:
+    """Retriable, and certainly not applied: a 429 is refused before any work. A create (which HubSpot cannot
+    make idempotent) is retried only on these; after a timeout or a 5xx it may exist, which only a look can tell."""
+    return isinstance(error, RateLimited) and is_retriable(error)
+
 log = logging.getLogger("smarketing.connector")
 
 # How long HubSpot's policies need before a new request fits (API notes, section 14).
@@ -43,7 +49,8 @@ def wait_for(error: BaseException | None, attempt: int, policy: RetryPolicy) -> 
 
 
 def retrying(policy: RetryPolicy, sleep: Callable[[float], None], endpoint: str,
-             on_retry: Callable[[BaseException | None], None]) -> Retrying:
+             on_retry: Callable[[BaseException | None], None],
+             retriable: Callable[[BaseException], bool] = is_retriable) -> Retrying:
     def wait(state: RetryCallState) -> float:
         return wait_for(_error(state), state.attempt_number, policy)
 
@@ -54,7 +61,7 @@ def retrying(policy: RetryPolicy, sleep: Callable[[float], None], endpoint: str,
         log.warning("retrying %s in %.1f s after %s (attempt %d of %d)", endpoint, wait_seconds,
                     _reason(error), state.attempt_number, policy.attempts)
 
-    return Retrying(retry=retry_if_exception(is_retriable), wait=wait, sleep=sleep, reraise=True,
+    return Retrying(retry=retry_if_exception(retriable), wait=wait, sleep=sleep, reraise=True,
                     stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.total_seconds),
                     before_sleep=before_sleep)
 

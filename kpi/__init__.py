@@ -12,9 +12,11 @@ from .funnel import CANONICAL, FunnelReport, cohort_counts, refresh
 from .periods import Period, iso, parse_iso
 from .registry import FAMILIES, KpiSpec, specs
 from .result import KpiResult
+from .tasks import ARCHIVED_OWNER, ATTEMPTS, FIRST, NO_OWNER, HandoffTask, TaskPlan, sla_tasks
 from .wanted import CONTACT_FIELDS, DEAL_FIELDS, SLA_STATUSES, WantedValues, writeback_values
 
-__all__ = ["ABOUT", "CANONICAL", "CONTACT_FIELDS", "DEAL_FIELDS", "DIMENSIONS", "FAMILIES", "UNITS", "About",
+__all__ = ["ABOUT", "ARCHIVED_OWNER", "ATTEMPTS", "CANONICAL", "FIRST", "HandoffTask", "NO_OWNER", "TaskPlan",
+           "sla_tasks", "CONTACT_FIELDS", "DEAL_FIELDS", "DIMENSIONS", "FAMILIES", "UNITS", "About",
            "FunnelReport", "KpiConfig", "KpiResult", "KpiSpec", "Names", "Period", "SLA_STATUSES", "WantedValues",
            "WorkingHours", "cohort_counts", "compute", "decimal", "exact", "iso", "last_month_with_data",
            "parse_iso", "record", "refresh", "rounded", "specs", "writeback_values"]

@@ -45,7 +45,7 @@ def next_clock_change(ctx: KpiContext, handoffs: Iterable[Assessment]) -> dateti
     zone = ZoneInfo(ctx.config.time_zone)
     local = now.astimezone(zone)
     moments = [datetime.combine(local.date() + timedelta(days=1), time(0), zone)]
-    moments += [t for a in handoffs for t in (a.deadline, a.window_end) if t >= now]
+    moments += [t for a in handoffs for t in (a.deadline, a.window_end) if t is not None and t >= now]
     found = ctx.db.execute(_EVENTS.format(counted=_COUNTED), {"now": iso(now)}).fetchone()[0]
     if found is not None:
         moments.append(parse_iso(found))

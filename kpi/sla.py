@@ -71,8 +71,12 @@ class Assessment:
     followup_decided: bool  # the F2 deadline is before as_of
     attempts_met: bool
     attempts_decided: bool  # the F3 window ended before as_of
-    deadline: datetime  # F2: the first follow-up is due by then (the status moves on once as_of passes it)
-    window_end: datetime  # F3: the attempts window closes then
+    start: datetime | None = None  # when the clock started
+    deadline: datetime | None = None  # the F2 deadline
+    window_end: datetime | None = None  # the end of the F3 window
+    first_at: datetime | None = None  # the first follow-up, if any
+    qualified: bool = False  # reached sql within the window, before as_of
+    disqualified: bool = False  # a lead status of the disqualified set
 
 
 def assess(ctx: KpiContext) -> list[Assessment]:
@@ -123,10 +127,12 @@ def _assess(ctx: KpiContext) -> list[Assessment]:
         else:
             status, reason = "breached", "no_followup"
         qualified = row["sql_at"] is not None and row["sql_at"] < ctx.as_of_iso and row["sql_at"] <= row["window_end"]
-        attempts_met = (touched["attempts"] >= config.sla_attempts or qualified
-                        or row["lead_status"] in config.disqualified_statuses)
+        disqualified = row["lead_status"] in config.disqualified_statuses
+        attempts_met = touched["attempts"] >= config.sla_attempts or qualified or disqualified
+        first_at = parse_iso(touched["first_at"]) if touched["first_at"] is not None else None
         out.append(Assessment(row["contact_id"], row["owner_id"], status, reason, hours, touched["attempts"],
-                              deadline < as_of, attempts_met, window_end < as_of, deadline, window_end))
+                              deadline < as_of, attempts_met, window_end < as_of, start, deadline, window_end,
+                              first_at, qualified, disqualified))
     return out
 
 

@@ -30,6 +30,7 @@ class SandboxConfig:
     fault_seed: int = 0
     slow_seconds: float = 2.0
     search_lag: float = 0.0
+    slow_creates: float = 0.0  # seconds a create's answer waits, the create already applied (kill tests)
     tier: str | None = None  # the portal's: custom objects, API limits; None: enterprise, unthrottled headers
     marketing_tier: str | None = None  # Marketing Hub's, where it differs: campaigns
     custom_objects: bool = True  # False: an alias of a portal below Enterprise
@@ -55,6 +56,7 @@ class Stats:
             self.by_status: Counter[str] = Counter()
             self.by_route: Counter[str] = Counter()
             self.by_object_type: Counter[str] = Counter()
+            self.by_typed_route: Counter[str] = Counter()  # the route with its object type: POST .../tasks/batch/create
             self.faults = 0
             self.rate_limited = 0
 
@@ -64,6 +66,7 @@ class Stats:
             self.by_route[route] += 1
             if object_type:
                 self.by_object_type[object_type] += 1
+                self.by_typed_route[route.replace("{objectType}", object_type)] += 1
 
     def fault(self) -> None:
         with self._lock:
@@ -77,7 +80,8 @@ class Stats:
         with self._lock:
             return {"requests_total": sum(self.by_status.values()), "requests_by_status": dict(self.by_status),
                     "requests_by_route": dict(self.by_route),
-                    "requests_by_object_type": dict(self.by_object_type), "faults_injected": self.faults,
+                    "requests_by_object_type": dict(self.by_object_type),
+                    "requests_by_typed_route": dict(self.by_typed_route), "faults_injected": self.faults,
                     "rate_limited": self.rate_limited}
 
 
@@ -191,6 +195,8 @@ class SandboxApp:
                     if route.write:
                         self.search_cache.clear()
             reply.headers.update(limit_headers)
+            if self.config.slow_creates and route.write and reply.status == 201:
+                return Outcome(reply, delay=self.config.slow_creates)  # applied, the answer not yet sent
             if fault == "slow":
                 self.stats.fault()
                 return Outcome(reply, delay=self.config.slow_seconds)

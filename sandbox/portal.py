@@ -23,6 +23,7 @@ from .standard_objects import STANDARD_TYPES
 TYPE_IDS = {"0-1": "contacts", "0-2": "companies", "0-3": "deals", "0-48": "calls",
             "0-49": "emails", "0-47": "meetings", "0-27": "tasks", "0-46": "notes",
             **{t.type_id: t.name for t in STANDARD_TYPES if t.type_id}}
+DUE_DATED = ("tasks",)  # hs_timestamp (the due date) is required on create (API notes §13)
 SINGULAR_NAMES = {v: k for k, v in assoc.SINGULAR.items()}
 LAST_MODIFIED = {"contacts": "lastmodifieddate"}
 CREATED = {"contacts": "createdate", "companies": "createdate", "deals": "createdate",
@@ -304,6 +305,9 @@ class Portal:
                 problems.append(property_problem(name, error, f'{raw!r} is not a valid value for "{name}"'))
             else:
                 values[name] = value
+        if creating and object_type in DUE_DATED and not values.get("hs_timestamp"):
+            problems.append(property_problem("hs_timestamp", "REQUIRED_PROPERTY",
+                                             'Property "hs_timestamp" is required to create a task'))
         if problems:
             raise invalid_properties(problems)
         return values

@@ -7,13 +7,14 @@ import os
 import queue
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import requests
 
@@ -30,6 +31,22 @@ def worker_env(url: str, db: Path, *, token: str = "sandbox-token", **extra: str
     return {**env, "SMARKETING_HUBSPOT_BASE_URL": url, "SMARKETING_HUBSPOT_TOKEN": token,
             "SMARKETING_DB": str(db), "SMARKETING_SEARCH_LAG_SECONDS": "0", "SMARKETING_SYNC_OVERLAP_SECONDS": "0",
             **{f"SMARKETING_{name}": value for name, value in extra.items()}}
+
+
+def smarketing(command: str, url: str, db: Path, *, token: str = "sandbox-token",
+               **extra: str) -> subprocess.CompletedProcess[str]:
+    """One ``smarketing`` command as a process against ``url``, with one try per API call."""
+    return subprocess.run([sys.executable, "-m", "sync", *command.split()], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env=worker_env(url, db, token=token, HTTP_RETRY_ATTEMPTS="1", **extra))
+
+
+def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    """What ``sql`` reads from the mirror at ``db``, opened read-only."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
 
 
 def free_port() -> int:

@@ -25,7 +25,7 @@ from . import report
 from .failures import explain
 from .logs import configure_logging
 from .settings import Settings, load_settings, require_token
-from .wiring import connect, kpi_config, sync_once
+from .wiring import connect, kpi_config, sync_once, task_options
 
 # HubSpot's tiers, as sandbox.tiers.TIERS names them (not imported: every command would pay for the sandbox)
 TIERS = ("free", "starter", "professional", "enterprise")
@@ -238,7 +238,8 @@ def push_command(settings: Settings, dry_run: bool) -> None:
         result = Pusher(client, mirror, kpi_config(settings, mirror), prefix=settings.property_prefix,
                         group=settings.property_group,
                         max_attempts=settings.writeback_max_attempts,
-                        unarchive_properties=settings.unarchive_properties).push(dry_run=mode == "dry-run")
+                        unarchive_properties=settings.unarchive_properties,
+                        tasks=task_options(settings)).push(dry_run=mode == "dry-run")
     if mode == "dry-run":
         for line in _dry_run(result):
             click.echo(line)
@@ -247,7 +248,9 @@ def push_command(settings: Settings, dry_run: bool) -> None:
                + (f"; {result.failed} failed (retried later)" if result.failed else "")
                + (f"; {result.dead} parked as dead" if result.dead else "")
                + (f"; {result.dropped} gone from the CRM" if result.dropped else "")
-               + ("" if result.dashboards else "; dashboard records off (see smarketing status)"))
+               + ("" if result.dashboards else "; dashboard records off (see smarketing status)")
+               + (f"; SLA tasks: {result.tasks.created} created, {result.tasks.updated} moved or completed"
+                  if result.tasks is not None else ""))
     for line in _held_back(result):
         click.echo(line)
 
@@ -261,6 +264,9 @@ def _dry_run(result: PushResult) -> list[str]:
     if not result.dashboards:
         lines.append("  dashboard records: off (see smarketing status)")
     lines += [f"  assumed: {assumption}" for assumption in result.assumed]
+    if result.tasks is not None:
+        lines.append(f"  SLA follow-up tasks: {len(result.tasks.would_create)} would be created")
+        lines += [f"    rep {t.owner_id}: {t.subject} (contact {t.contact_id})" for t in result.tasks.would_create]
     lines += [f"  {prop}: " + ", ".join(f"{i}={v!r}" for i, v in examples)
               for prop, examples in sorted(result.examples.items())]
     return lines + _held_back(result)
@@ -307,7 +313,7 @@ def run_command(settings: Settings) -> None:
             health.run_failed(error or "stopped")
         else:
             health.run_succeeded(summary.records, summary.requests, summary.rate_limited, summary.outbox_backlog,
-                                 summary.quarantined, features=summary.features)
+                                 summary.quarantined, features=summary.features, tasks=summary.tasks)
 
     worker = Worker(settings, on_cycle=on_cycle)
     with worker_lock(settings.db):  # a second run on this mirror stops here, at once
@@ -357,6 +363,8 @@ def demo(keep: bool, contacts: int | None) -> None:
               help="Share of batch write inputs that fail.")
 @click.option("--search-lag", default=0.0, type=click.FloatRange(0),
               help="Seconds before a write is visible to search.")
+@click.option("--slow-creates", default=0.0, type=click.FloatRange(0),
+              help="Seconds a create's answer waits after the create is applied (for kill tests).")
 @click.option("--tier", type=click.Choice(TIERS),
               help="The portal's HubSpot tier: custom objects (Enterprise) and the API limits the headers report "
                    "[default: enterprise, with unthrottled headers].")
@@ -385,6 +393,7 @@ def sandbox(settings: Settings, **options: Any) -> None:
     config = SandboxConfig(token=options["token"] or DEFAULT_TOKEN, rate_limit=options["rate_limit"],
                            fault_rate=options["fault_rate"], batch_fault_rate=options["batch_fault_rate"],
                            fault_seed=options["seed"], search_lag=options["search_lag"],
+                           slow_creates=options["slow_creates"],
                            tier=options["tier"], marketing_tier=options["marketing_tier"],
                            custom_objects=not options["no_custom_objects"])
     with listening(options["host"], options["port"]):

@@ -62,9 +62,13 @@ class Health:
         self.features = Gauge("smarketing_feature_available",
                               "1 when the portal serves an optional feature, 0 when it refused it (its tier).",
                               ["feature"], registry=r)
+        self.tasks = Gauge("smarketing_sla_tasks", "SLA follow-up tasks by rep (owner id) and state: created, open, "
+                           "overdue, in_time, late, closed, by_rep, deleted, pending, dead.", ["rep", "state"],
+                           registry=r)
 
     def run_succeeded(self, records: Mapping[str, int], requests: int, rate_limited: int, outbox_backlog: int,
-                      quarantined: int, at: float | None = None, features: Mapping[str, bool] | None = None) -> None:
+                      quarantined: int, at: float | None = None, features: Mapping[str, bool] | None = None,
+                      tasks: Mapping[int | None, Mapping[str, int]] | None = None) -> None:
         """Counts are this run's (added to the counters); backlog, quarantine and features are current states."""
         at = self.clock() if at is None else at
         with self._lock:
@@ -77,6 +81,9 @@ class Health:
             self.quarantined.set(quarantined)
             for feature, available in (features or {}).items():
                 self.features.labels(feature=feature).set(int(available))
+            for rep, counts in (tasks or {}).items():
+                for state, n in counts.items():
+                    self.tasks.labels(rep="none" if rep is None else str(rep), state=state).set(n)
             self.last_success.set(at)
             self._last_success = at if self._last_success is None else max(self._last_success, at)
 

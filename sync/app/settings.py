@@ -202,6 +202,8 @@ class Settings(BaseSettings):
                                   "(optionally -beta), such as 2026-03.")
     search_lag_seconds: float = Field(default=30.0, ge=0, le=3600,
                                       description="How far behind writes the search index may be.")
+    search_per_second: int = Field(default=4, ge=1, le=1000,
+                                   description="Searches a second the worker allows itself (HubSpot: 5 per account).")
     daily_quota_reserve: Annotated[float, BeforeValidator(_share)] = Field(
         default=0.2, description="Share of the portal's daily API quota left to other integrations.")
     http_timeout_seconds: float = Field(default=30.0, gt=0, le=600, description="Read timeout of one API call.")
@@ -259,6 +261,13 @@ class Settings(BaseSettings):
     property_prefix: Annotated[str, AfterValidator(_prefix)] = Field(
         default="smk_", description="Prefix of the worker's own CRM properties.")
     property_group: str = Field(default="smarketing", min_length=1, description="CRM property group of them.")
+    sla_tasks: Literal["on", "off"] = Field(
+        default="off", description="Create SLA follow-up tasks in the reps' HubSpot queues (on/off).")
+    sla_task_lead_hours: Decimal = Field(default=Decimal(2), ge=0, le=1000,
+                                         description="Working hours before the SLA deadline a follow-up task "
+                                                     "appears.")
+    sla_tasks_per_rep_per_cycle: int = Field(default=20, ge=1, le=1000,
+                                             description="New follow-up tasks per rep in one cycle, at most.")
     writeback_max_attempts: int = Field(default=5, ge=1, le=100, description="Tries before a failed write is parked.")
     unarchive_properties: bool = Field(
         default=False, description="Restore the worker's own CRM properties found archived (on/off).")
@@ -276,7 +285,8 @@ class Settings(BaseSettings):
     log_level: Annotated[str, AfterValidator(_log_level)] = Field(default="INFO", description="Log level.")
 
 
-_ACCEPTED = {"log_level": "use one of " + ", ".join(LOG_LEVELS), "unarchive_properties": "use on or off"}
+_ACCEPTED = {"log_level": "use one of " + ", ".join(LOG_LEVELS), "unarchive_properties": "use on or off",
+             "sla_tasks": "use on or off"}
 _SECRET_FIELDS = {"hubspot_token"}
 
 

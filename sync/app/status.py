@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from ..ingest import STREAM_FEATURES
 from ..storage import Mirror, feature_state
-from ..writeback import DASHBOARDS
+from ..writeback import DASHBOARDS, task_figures
 
 FEATURES = (*STREAM_FEATURES, DASHBOARDS)  # what a portal may lack (its HubSpot tier), in the order they go
 
@@ -48,4 +48,24 @@ def report(mirror: Mirror, dead_examples: int = 5) -> str:
             "ORDER BY updated_at DESC LIMIT ?", [dead_examples]):
         lines.append(f"  dead: {object_type} {object_id} {prop}: {error}")
     lines += [""] + [f"{feature.label}: {feature_state(mirror, feature).describe()}" for feature in FEATURES]
+    lines += _task_lines(mirror)
     return "\n".join(lines)
+
+
+def _task_lines(mirror: Mirror) -> list[str]:
+    """SLA follow-up tasks per rep, once the feature has been on (SMARKETING_SLA_TASKS)."""
+    figures = task_figures(mirror, datetime.now(UTC))
+    if figures.since is None and not figures.by_rep:
+        return ["", "SLA follow-up tasks: never on (SMARKETING_SLA_TASKS=on creates them)"]
+    skipped = ", ".join(f"{reason.replace('_', ' ')}: {n}" for reason, n in figures.skipped.items()) or "none"
+    lines = ["", f"SLA follow-up tasks (on since {figures.since or '-'}); hand-offs with no task: {skipped}"]
+    for owner, counts in figures.by_rep.items():
+        lines.append(f"  rep {owner if owner is not None else '(none)'}: " + ", ".join(
+            f"{counts[name]} {label}" for name, label in _TASK_LABELS if counts[name] or name == "created"))
+    return lines
+
+
+_TASK_LABELS = (("created", "created"), ("open", "open"), ("overdue", "of them overdue"),
+                ("in_time", "completed in time"), ("late", "completed late"), ("closed", "closed with a note"),
+                ("by_rep", "completed by the rep"), ("deleted", "deleted by the rep"), ("pending", "being created"),
+                ("dead", "refused"))

@@ -16,6 +16,7 @@ from kpi import KpiConfig, WorkingHours
 from ..errors import DeletionsUnproven, MirrorIncomplete, PortalMismatch
 from ..ingest import ALL_STREAMS, CAMPAIGNS, OBJECT_STREAMS, Progress, SyncJob, SyncOptions, SyncResult
 from ..storage import Mirror, feature_state, writer_lock
+from ..writeback import TaskOptions
 from .settings import Settings, require_token
 
 
@@ -27,7 +28,8 @@ def client_from_settings(settings: Settings, *, time_zone: str = "UTC",
                          timeout=(min(5.0, settings.http_timeout_seconds), settings.http_timeout_seconds),
                          retry=RetryPolicy(attempts=settings.http_retry_attempts,
                                            total_seconds=settings.http_retry_max_seconds),
-                         daily_reserve=settings.daily_quota_reserve, time_zone=time_zone, sleep=sleep)
+                         daily_reserve=settings.daily_quota_reserve, time_zone=time_zone, sleep=sleep,
+                         search_per_second=settings.search_per_second)
 
 
 def options_from_settings(settings: Settings, *, full: bool = False, streams: Iterable[str] | None = None,
@@ -83,6 +85,14 @@ def sync_once(settings: Settings, *, full: bool = False, streams: Iterable[str] 
         client, account = connect(settings, mirror, writes=False)
         options = options_from_settings(settings, full=full, streams=streams, accept_deletions=accept_deletions)
         return SyncJob(client, mirror, options, progress, account=account).run()
+
+
+def task_options(settings: Settings) -> TaskOptions | None:
+    """The SLA follow-up tasks' settings, or None while SMARKETING_SLA_TASKS is off (the default)."""
+    if settings.sla_tasks != "on":
+        return None
+    return TaskOptions(lead_hours=settings.sla_task_lead_hours, per_rep=settings.sla_tasks_per_rep_per_cycle,
+                       search_lag_seconds=settings.search_lag_seconds, max_attempts=settings.writeback_max_attempts)
 
 
 def kpi_config(settings: Settings, mirror: Mirror) -> KpiConfig:

@@ -25,11 +25,11 @@ from connector import CRMError, MissingScopes
 from ..errors import SmarketingError, StopRequested
 from ..ingest import SyncJob
 from ..storage import Mirror, feature_state, writer_lock
-from ..writeback import Pusher
+from ..writeback import Pusher, task_figures
 from .logs import new_run_id, run_context
 from .settings import Settings
 from .status import FEATURES
-from .wiring import check_writable, client_from_settings, connect, kpi_config, options_from_settings
+from .wiring import check_writable, client_from_settings, connect, kpi_config, options_from_settings, task_options
 
 log = logging.getLogger("smarketing.worker")
 
@@ -48,6 +48,7 @@ class CycleSummary:
     outbox_backlog: int = 0
     seconds: float = 0.0
     features: dict[str, bool] = field(default_factory=dict)  # optional feature -> available, once tried
+    tasks: dict[int | None, dict[str, int]] = field(default_factory=dict)  # SLA follow-up tasks: rep -> counts
 
 
 class Worker:
@@ -125,10 +126,11 @@ class Worker:
                          sum(summary.records.values()))
                 pushed = Pusher(client, mirror, kpi_config(settings, mirror), prefix=settings.property_prefix,
                                 group=settings.property_group, max_attempts=settings.writeback_max_attempts,
-                                unarchive_properties=settings.unarchive_properties,
+                                unarchive_properties=settings.unarchive_properties, tasks=task_options(settings),
                                 should_stop=self.stopping.is_set).push(dry_run=settings.writeback == "dry-run")
                 summary.written = pushed.written
                 summary.kpi_records = pushed.kpi_records
+                summary.tasks = task_figures(mirror, datetime.now(UTC)).by_rep if settings.sla_tasks == "on" else {}
             summary.outbox_backlog = mirror.db.execute(
                 "SELECT count(*) FROM writeback_outbox WHERE state = 'pending' "
                 "AND (confirmed = 0 OR written IS NOT wanted) AND property != 'as_of'").fetchone()[0]

@@ -123,22 +123,21 @@ class ReferenceReader:
             log.info("%s are off: %s", stream.name, reason)
 
     def _lifecycle_stages(self) -> None:
-        typed = Typed()
-        for option in self.client.property_definition("contacts", "lifecyclestage").get("options") or []:
-            value = _text_id(option, "value")
-            typed.add(option, lifecycle_row, (value,), value)
-        with self.mirror.db.atomic():
-            self._replace_table("lifecycle_stages", "value", typed.rows, kept=typed.kept)
-            self._quarantine("lifecycle_stages", typed)
+        options = self.client.property_definition("contacts", "lifecyclestage").get("options") or []
+        self._typed_table("lifecycle_stages", "value", options, lifecycle_row)
 
     def _owners(self) -> None:
+        self._typed_table("owners", "id", self.client.owners(), owner_row)
+
+    def _typed_table(self, table: str, key: str, records: Iterable[Any], to_row: Callable[[Any], Row]) -> None:
+        """A table of one record per row, keyed by the record's ``key``: each typed on its own, bad ones kept aside."""
         typed = Typed()
-        for owner in self.client.owners():
-            owner_id = _text_id(owner, "id")
-            typed.add(owner, owner_row, (owner_id,), owner_id)
+        for record in records:
+            record_id = _text_id(record, key)
+            typed.add(record, to_row, (record_id,), record_id)
         with self.mirror.db.atomic():
-            self._replace_table("owners", "id", typed.rows, kept=typed.kept)
-            self._quarantine("owners", typed)
+            self._replace_table(table, key, typed.rows, kept=typed.kept)
+            self._quarantine(table, typed)
 
     def _pipelines(self) -> None:
         """Pipelines and their stages, each typed on its own: a bad stage leaves its pipeline and the other stages

@@ -377,6 +377,34 @@ def _deletion_guards(db: Database) -> None:
     db.execute("ALTER TABLE sync_state ADD COLUMN full_live_count INTEGER")
 
 
+def _sla_tasks(db: Database) -> None:
+    """The outbox of creates: SLA follow-up tasks (issue 18), one row per hand-off task, ever.
+
+    HubSpot has no idempotent create for tasks, so a task's key is recorded (``new``) before its create is sent,
+    and ``sent_at`` is committed before the call: a create whose answer was never recorded (``sent``) is resolved
+    by a lookup, never by sending it again. A key, once here, is never created twice.
+    """
+    db.execute("""CREATE TABLE task_outbox (
+        key TEXT PRIMARY KEY,             -- kind:contact:start, also carried in the task's body
+        kind TEXT NOT NULL,               -- first_followup | attempts
+        contact_id INTEGER NOT NULL,
+        owner_id INTEGER,                 -- the task's owner, as last sent
+        due_at TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        state TEXT NOT NULL,              -- new | sent | open | done | closed | rep_done | rep_deleted | dead
+        task_id TEXT,                     -- the CRM's id, once known
+        sent_at TEXT,                     -- when the create was last sent (wall clock)
+        attempts INTEGER NOT NULL DEFAULT 0,
+        done TEXT,                        -- why the worker completed it: followed_up, disqualified, merged, ...
+        done_at TEXT,                     -- when the work was done: in time when not after due_at
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL)""")
+    db.execute("CREATE INDEX task_outbox_state ON task_outbox (state)")
+    db.execute("CREATE INDEX task_outbox_contact ON task_outbox (contact_id)")
+
+
 MONEY_COLUMNS = {"deals": ("amount", "amount_in_home_currency", "amount_home"),
                  "campaigns": ("budget_total", "spend_total"), "campaign_spend": ("amount",)}
 MICROS = 1_000_000  # the twin's unit: a millionth, finer than any currency's minor unit (ISO 4217 has 0 to 4 places)
@@ -428,8 +456,8 @@ def _contacts_company_index(db: Database) -> None:
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [_initial, _history_pending, _writeback_outbox, _funnel,
-                                                _writeback_properties, _deletion_guards, _money_minor_units,
-                                                _change_counters, _contacts_company_index]
+                                                _writeback_properties, _deletion_guards, _sla_tasks,
+                                                _money_minor_units, _change_counters, _contacts_company_index]
 VERSION = len(MIGRATIONS)
 
 

@@ -7,5 +7,8 @@ May import ``connector``, ``kpi`` (its public surface only), ``sync.storage``, `
 from .dashboards import FEATURE as DASHBOARDS
 from .outbox import Pusher, PushResult
 from .properties import definitions
+from .task_figures import TaskFigures, task_figures
+from .tasks import TaskOptions, TaskResult
 
-__all__ = ["DASHBOARDS", "PushResult", "Pusher", "definitions"]
+__all__ = ["DASHBOARDS", "PushResult", "Pusher", "TaskFigures", "TaskOptions", "TaskResult", "definitions",
+           "task_figures"]

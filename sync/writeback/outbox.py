@@ -28,6 +28,7 @@ from ..secrets import redact
 from ..storage import Mirror, feature_state, grant_feature, refuse_feature, utc_now
 from . import dashboards, fingerprint
 from .ownership import Ownership, check_properties
+from .tasks import TaskOptions, TaskPusher, TaskResult
 
 log = logging.getLogger("smarketing.writeback")
 
@@ -59,13 +60,14 @@ class PushResult:
     batches: int = 0
     schema_differences: list[tuple[str, str, object, object]] = field(default_factory=list)
     examples: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # property -> (id, value)
+    tasks: TaskResult | None = None  # SLA follow-up tasks; None when off
 
 
 class Pusher:
     def __init__(self, client: CRMClient, mirror: Mirror, config: KpiConfig, *, prefix: str = "smk_",
                  group: str = "smarketing", max_attempts: int = 5, now: datetime | None = None,
                  dashboards: bool = True, should_stop: Callable[[], bool] = lambda: False,
-                 unarchive_properties: bool = False) -> None:
+                 unarchive_properties: bool = False, tasks: TaskOptions | None = None) -> None:
         self.client, self.mirror, self.config = client, mirror, config
         self.prefix, self.group, self.max_attempts = prefix, group, max_attempts
         self.now = now or datetime.now(UTC)
@@ -73,6 +75,7 @@ class Pusher:
         self.unarchive_properties = unarchive_properties  # restore the worker's own archived properties
         self.should_stop = should_stop  # checked between KPI computations and batches: only the one in flight ends
         self.ownership: Ownership | None = None  # proven by ensure_schema, before anything is sent
+        self.tasks = tasks  # SLA follow-up tasks: None when SMARKETING_SLA_TASKS is off
 
     # -- wanted values -----------------------------------------------------------------------------
 
@@ -255,6 +258,7 @@ class Pusher:
             "SELECT object_type, property, count(*) FROM writeback_outbox WHERE state = 'blocked' "
             "GROUP BY object_type, property")})
         if dry_run:
+            result.tasks = self._push_tasks(dry_run=True)
             return result
         for object_type, inputs in result.inputs.items():
             for start in range(0, len(inputs), BATCH):
@@ -264,7 +268,15 @@ class Pusher:
                     break
                 self._send(object_type, inputs[start:start + BATCH], result)
         result.dashboards = self.dashboards
+        result.tasks = self._push_tasks(dry_run=False)
         return result
+
+    def _push_tasks(self, *, dry_run: bool) -> TaskResult | None:
+        """The SLA follow-up tasks, after the values (the funnel is fresh from the plan); None when off."""
+        if self.tasks is None or self.should_stop():
+            return None
+        return TaskPusher(self.client, self.mirror, self.config, self.tasks, now=self.now,
+                          should_stop=self.should_stop).push(dry_run=dry_run)
 
     def _send(self, object_type: str, inputs: list[tuple[str, dict[str, str | None]]], result: PushResult) -> None:
         if object_type == dashboards.OBJECT_NAME:  # the worker's own object: upserted on its unique key

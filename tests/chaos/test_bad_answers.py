@@ -14,19 +14,14 @@ Through a loopback proxy (tests/proxy.py) in front of a sandbox, a real ``smarke
 
 from __future__ import annotations
 
-import sqlite3
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sandbox import build_portal
 from tests.chaos.test_faults import assert_same, dump
-from tests.conftest import REPO
-from tests.processes import worker_env
+from tests.processes import rows, smarketing
 from tests.proxy import LoopbackProxy, Rule, answer, rewrite
 
 CONTACTS = "/crm/v3/objects/contacts"
@@ -34,19 +29,6 @@ OUT_OF_SHAPE = "Error: the CRM's answer is not in HubSpot's shape: "
 NOTHING_STORED = ("; nothing of it was stored: if it lasts, check SMARKETING_HUBSPOT_BASE_URL and any proxy between "
                   "the worker and the CRM")
 CAMPAIGN = "3f6d2a9e-8b1c-4e57-9a0d-5c2b7e41f8a3"  # the default portal's first campaign
-
-
-def smarketing(command: str, url: str, db: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sync", *command.split()], cwd=REPO, capture_output=True, text=True,
-                          timeout=120, env=worker_env(url, db, HTTP_RETRY_ATTEMPTS="1"))
-
-
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 # (the rule, the command that meets it, the line after OUT_OF_SHAPE)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ import pytest
 import requests
 
 from tests.conftest import REPO, mini_portal_data
-from tests.processes import free_port, worker_env
+from tests.processes import free_port, rows, smarketing, worker_env
 from tests.proxy import (
     LoopbackProxy,
     echo_authorization,
@@ -62,24 +61,11 @@ def mirror_files(db: Path) -> dict[str, bytes]:
     return files
 
 
-def smarketing(command: str, url: str, db: Path, token: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sync", *command.split()], cwd=REPO, capture_output=True, text=True,
-                          timeout=120, env=worker_env(url, db, token=token, HTTP_RETRY_ATTEMPTS="1", **extra))
-
-
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
 def test_a_sync_whose_answers_echo_the_token_prints_and_stores_no_trace_of_it(serve, tmp_path, token):
     api, db = serve(mini_portal_data(), token=token), tmp_path / "m.db"
     with LoopbackProxy(api.url) as proxy:
         proxy.rules += [echo_token_in_a_record(proxy, "contacts"), echo_authorization("GET", "/objects/deals")]
-        done = smarketing("sync", proxy.url, db, token)
+        done = smarketing("sync", proxy.url, db, token=token)
         assert {r.path.rsplit("/", 1)[-1] for r in proxy.answered} == {"contacts", "deals"}, "the echoes were sent"
     assert done.returncode == 1, done.stderr
     [line] = [line for line in done.stderr.splitlines() if line.startswith("Error")]
@@ -97,11 +83,11 @@ def test_a_sync_whose_answers_echo_the_token_prints_and_stores_no_trace_of_it(se
 def test_a_push_whose_batch_errors_echo_the_token_stores_none_of_it_in_the_outbox(serve, tmp_path, token):
     api, db = serve(mini_portal_data(), token=token), tmp_path / "m.db"
     with LoopbackProxy(api.url) as proxy:
-        assert smarketing("sync", proxy.url, db, token).returncode == 0
+        assert smarketing("sync", proxy.url, db, token=token).returncode == 0
         proxy.rules += [echo_authorization_in_batch("contacts"),
                         echo_authorization("POST", "/objects/deals/batch/update"),
                         echo_authorization("POST", "/crm-object-schemas/v3/schemas", status=403)]
-        done = smarketing("push", proxy.url, db, token)
+        done = smarketing("push", proxy.url, db, token=token)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("pushed 0 records") and "failed (retried later)" in done.stdout, done.stdout
     errors = dict(rows(db, "SELECT object_type, group_concat(DISTINCT last_error) FROM writeback_outbox "

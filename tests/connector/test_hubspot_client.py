@@ -253,6 +253,7 @@ def test_pacing_keeps_under_the_ten_second_budget(client, fake):
 
 
 @responses.activate
+@pytest.mark.usefixtures("hubspot_search_pace")
 def test_search_is_paced_to_its_per_second_limit(client, fake):
     sent: list[float] = []
     url = f"{BASE}/crm/v3/objects/contacts/search"

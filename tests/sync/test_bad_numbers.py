@@ -51,22 +51,19 @@ def test_every_numeric_setting_refuses_non_finite_and_absurd_values(monkeypatch,
     assert caught.value.lines == [f"SMARKETING_{field.upper()}: '{value}' is not {numeric_range(field)}"]
 
 
-@pytest.mark.parametrize("value", BAD)
-def test_the_daily_reserve_refuses_them_too(monkeypatch, value):
-    monkeypatch.setenv("SMARKETING_DAILY_QUOTA_RESERVE", value)
-    with pytest.raises(SettingsError) as caught:
-        load_settings()
-    assert caught.value.lines == [f"SMARKETING_DAILY_QUOTA_RESERVE: '{value}' is not a share of the daily limit "
-                                  "from 0 to under 1; use a fraction such as 0.2 or a percentage such as 20%"]
+SHARES = {"DAILY_QUOTA_RESERVE": "a share of the daily limit from 0 to under 1; use a fraction such as 0.2 or a "
+                                 "percentage such as 20%",
+          "MAX_DELETE_SHARE": "a share of a table's rows; use a fraction from 0 to 1 such as 0.1, or a percentage "
+                              "such as 10%"}
 
 
-@pytest.mark.parametrize("value", BAD)
-def test_the_delete_share_refuses_them_too(monkeypatch, value):
-    monkeypatch.setenv("SMARKETING_MAX_DELETE_SHARE", value)
+@pytest.mark.parametrize("value", [*BAD, "1.5", "-0.1", "ten"])
+@pytest.mark.parametrize("share", SHARES)
+def test_a_share_setting_refuses_them_too_naming_the_variable(monkeypatch, share, value):
+    monkeypatch.setenv(f"SMARKETING_{share}", value)
     with pytest.raises(SettingsError) as caught:
         load_settings()
-    assert caught.value.lines == [f"SMARKETING_MAX_DELETE_SHARE: '{value}' is not a share of a table's rows; use a "
-                                  "fraction from 0 to 1 such as 0.1, or a percentage such as 10%"]
+    assert caught.value.lines == [f"SMARKETING_{share}: {value!r} is not {SHARES[share]}"]
 
 
 def test_the_defaults_and_the_bounds_themselves_are_accepted(monkeypatch):

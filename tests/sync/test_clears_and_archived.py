@@ -11,13 +11,11 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-import pytest
 import requests
 from click.testing import CliRunner
 
 from connector import HubSpotClient, WriteOutcome
 from kpi import KpiConfig
-from sandbox import build_portal
 from sync.app.cli import cli
 from sync.storage import Mirror
 from sync.writeback import Pusher
@@ -30,17 +28,6 @@ MIRRORED = {"deals": ("smk_days_to_close",)}  # the worker's own value, mirrored
 WRITES = ("POST /crm/v3/objects/{objectType}/batch/update", "POST /crm/v3/objects/{objectType}/batch/upsert",
           "POST /crm/v3/properties/{objectType}", "PATCH /crm/v3/properties/{objectType}/{propertyName}")
 Inputs = Sequence[tuple[str, dict[str, str | None]]]
-
-
-@pytest.fixture
-def api(serve):
-    return serve(build_portal())
-
-
-@pytest.fixture
-def mirror(tmp_path):
-    with Mirror(tmp_path / "m.db") as m:
-        yield m
 
 
 def push(api, mirror, **options):

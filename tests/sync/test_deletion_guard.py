@@ -14,19 +14,13 @@ import pytest
 import sync.ingest.job
 from sandbox import load_portal
 from sync.app.settings import load_settings
-from sync.errors import DeletionsUnproven, SettingsError
+from sync.errors import DeletionsUnproven
 from sync.ingest import SyncJob, SyncOptions
 from sync.storage import Mirror
 from tests.conftest import mini_portal_data
 from tests.sync.helpers import delete_for_good, fast_client, run_sync
 
 FULL = SyncOptions(search_lag_seconds=0.0, overlap_seconds=0.0, full=True)
-
-
-@pytest.fixture
-def mirror(tmp_path):
-    with Mirror(tmp_path / "mirror.db") as m:
-        yield m
 
 
 def contact_ids(mirror: Mirror) -> set[int]:
@@ -126,12 +120,3 @@ def test_a_reference_table_drops_a_small_share_at_once_and_a_larger_one_when_a_s
 def test_the_delete_share_is_a_fraction_or_a_percentage(monkeypatch, value, share):
     monkeypatch.setenv("SMARKETING_MAX_DELETE_SHARE", value)
     assert load_settings().max_delete_share == share
-
-
-@pytest.mark.parametrize("value", ["1.5", "-0.1", "inf", "nan", "1e300", "ten"])
-def test_a_delete_share_outside_0_to_1_is_one_line_naming_the_variable(monkeypatch, value):
-    monkeypatch.setenv("SMARKETING_MAX_DELETE_SHARE", value)
-    with pytest.raises(SettingsError) as caught:
-        load_settings()
-    assert caught.value.lines == [f"SMARKETING_MAX_DELETE_SHARE: {value!r} is not a share of a table's rows; use a "
-                                  "fraction from 0 to 1 such as 0.1, or a percentage such as 10%"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
 import requests
 
 from sandbox import build_portal
@@ -19,12 +18,6 @@ from sync.app.wiring import options_from_settings
 from sync.ingest import SyncJob, SyncResult
 from sync.storage import Mirror
 from tests.sync.helpers import fast_client
-
-
-@pytest.fixture
-def mirror(tmp_path):
-    with Mirror(tmp_path / "mirror.db") as m:
-        yield m
 
 
 def default_sync(api: Any, mirror: Mirror, **overrides: Any) -> SyncResult:

@@ -24,12 +24,6 @@ def api(serve):
     return serve(data)
 
 
-@pytest.fixture
-def mirror(tmp_path):
-    with Mirror(tmp_path / "m.db") as m:
-        yield m
-
-
 def linked(mirror: Mirror) -> list[int]:
     return [r[0] for r in mirror.db.execute("SELECT contact_id FROM deal_contacts WHERE deal_id = 1 ORDER BY 1")]
 

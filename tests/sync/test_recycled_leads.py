@@ -75,12 +75,6 @@ class Walk:
         requests.post(self.api.url + "/_sandbox/stats/reset", timeout=5)
 
 
-@pytest.fixture
-def mirror(tmp_path):
-    with Mirror(tmp_path / "mirror.db") as m:
-        yield m
-
-
 def raw_entries(mirror: Mirror, contact_id: int | None) -> dict[str, str]:
     refresh(mirror.db, KpiConfig(time_zone="UTC", currency="EUR"))
     return dict(mirror.db.execute("SELECT stage, raw_at FROM funnel WHERE contact_id = ? AND raw_at IS NOT NULL",

@@ -108,9 +108,11 @@ def test_the_client_is_built_from_settings(monkeypatch):
     monkeypatch.setenv("SMARKETING_HUBSPOT_TOKEN", TOKEN)
     monkeypatch.setenv("SMARKETING_HUBSPOT_API_VERSION", "2026-03")
     monkeypatch.setenv("SMARKETING_HTTP_TIMEOUT_SECONDS", "12")
+    monkeypatch.setenv("SMARKETING_SEARCH_PER_SECOND", "2")
     client = client_from_settings(load_settings(), time_zone="Europe/Berlin")
     assert client.paths.objects("contacts") == "/crm/objects/2026-03/contacts"
     assert client.timeout == (5.0, 12.0) and client.pacer.daily_reserve == 0.2
+    assert client.pacer.search_per_second == 2
     assert TOKEN not in repr(client)
 
 

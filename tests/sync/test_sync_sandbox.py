@@ -8,22 +8,10 @@ import pytest
 import requests
 
 from kpi import KpiConfig, refresh
-from sandbox import build_portal, load_portal
+from sandbox import load_portal
 from sync.errors import PortalMismatch
-from sync.storage import Mirror
 from tests.conftest import T0, mini_portal_data
 from tests.sync.helpers import assert_mirror_equals_portal, delete_for_good, run_sync
-
-
-@pytest.fixture
-def mirror(tmp_path):
-    with Mirror(tmp_path / "mirror.db") as m:
-        yield m
-
-
-@pytest.fixture
-def api(serve):
-    return serve(build_portal())
 
 
 def test_a_full_sync_mirrors_the_portal(api, mirror):

@@ -28,6 +28,7 @@ SCOPES: list[tuple[str, str, Any]] = [
     ("POST", r"/crm/v3/objects/(?P<t>\w+)/(search|batch/read)", READ),
     ("POST", r"/crm/v3/objects/contacts/batch/update", "crm.objects.contacts.write"),
     ("POST", r"/crm/v3/objects/deals/batch/update", "crm.objects.deals.write"),
+    ("POST", r"/crm/v3/objects/tasks/batch/(create|update)", "crm.objects.contacts.write"),  # SLA tasks (§13)
     ("POST", r"/crm/v4/associations/(?P<t>\w+)/\w+/batch/read", READ),
     ("GET", r"/crm/v3/owners", "crm.objects.owners.read"),
     ("GET", r"/crm/v3/pipelines/deals", "crm.objects.deals.read"),

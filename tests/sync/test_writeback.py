@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import requests
 
 from connector import HubSpotClient, WriteOutcome
 from kpi import KpiConfig
 from sandbox import build_portal
-from sync.storage import Mirror
 from sync.writeback import Pusher
 from tests.sync.helpers import run_sync
 
@@ -21,17 +19,6 @@ Inputs = Sequence[tuple[str, dict[str, str | None]]]  # a batch update's inputs:
 WRITES = ("POST /crm/v3/objects/{objectType}/batch/update", "POST /crm/v3/objects/{objectType}/batch/upsert",
           "POST /crm/v3/properties/{objectType}", "POST /crm/v3/properties/{objectType}/groups",
           "POST /crm-object-schemas/v3/schemas")
-
-
-@pytest.fixture
-def api(serve):
-    return serve(build_portal())
-
-
-@pytest.fixture
-def mirror(tmp_path):
-    with Mirror(tmp_path / "m.db") as m:
-        yield m
 
 
 def push(api, mirror, now=NOW, **options):
