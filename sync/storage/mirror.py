@@ -138,6 +138,20 @@ class Mirror:
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
             f"ON CONFLICT ({', '.join(key)}) DO {action}", [tuple(row[c] for c in columns) for row in rows])
 
+    def replace(self, table: str, where: str, params: list[Any], rows: list[dict[str, Any]]) -> None:
+        """The rows of ``table`` matching ``where`` become ``rows`` (one set of columns, all of them the key). A row
+        that stays is left as it is: only real changes reach the triggers (change counters, the funnel's queue)."""
+        if rows:
+            columns = ", ".join(rows[0])
+            staged = f"temp.staged_{table}"
+            self.db.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_{table} AS SELECT {columns} FROM {table} WHERE 0")
+            self.db.execute(f"DELETE FROM {staged}")
+            self.db.conn.executemany(f"INSERT INTO {staged} VALUES ({', '.join('?' * len(rows[0]))})",
+                                     [tuple(row[c] for c in rows[0]) for row in rows])
+            where = f"({where}) AND ({columns}) NOT IN (SELECT {columns} FROM {staged})"
+        self.db.execute(f"DELETE FROM {table} WHERE {where}", params)
+        self.upsert(table, rows, tuple(rows[0]) if rows else ())
+
     # -- sync state ----------------------------------------------------------------------------
 
     def state(self, stream: str) -> dict[str, Any]:

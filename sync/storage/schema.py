@@ -431,9 +431,20 @@ def _money_minor_units(db: Database) -> None:
                        f"WHEN NEW.{c} IS NOT OLD.{c} AND NEW.{c}_micros IS OLD.{c}_micros OR {unfilled} {fill}")
 
 
-# the tables the KPIs and the write-back's wanted values read: a change to any of them is a reason to recompute
+# the tables the KPIs and the write-back's wanted values read: a change to any of them is a reason to recompute;
+# of these three, only a change to the columns they read (not the JSON of every property, a modification date...),
+# so a sync that reads the worker's own writes back is no reason
 COUNTED_TABLES = ("contacts", "contact_stage_history", "deals", "deal_contacts", "engagements", "engagement_contacts",
                   "owners", "pipelines", "pipeline_stages", "lifecycle_stages", "campaigns")
+COUNTED_COLUMNS = {
+    "contacts": ("id", "email", "lifecyclestage", "hs_lead_status", "hubspot_owner_id", "hubspot_owner_assigneddate",
+                 "hs_analytics_source", "hs_analytics_first_touch_converting_campaign", "company_id", "createdate",
+                 "archived", "merged_into"),
+    "deals": ("id", "pipeline", "dealstage", "amount", "deal_currency_code", "amount_in_home_currency", "amount_home",
+              "amount_micros", "amount_in_home_currency_micros", "amount_home_micros", "closedate", "createdate",
+              "hs_is_closed", "hs_is_closed_won", "dealtype", "hubspot_owner_id", "company_id", "archived"),
+    "engagements": ("id", "type", "hs_timestamp", "hubspot_owner_id", "contact_id", "direction", "archived"),
+}
 
 
 def _change_counters(db: Database) -> None:
@@ -445,8 +456,11 @@ def _change_counters(db: Database) -> None:
     db.execute("CREATE TABLE mirror_changes (tbl TEXT PRIMARY KEY, changes INTEGER NOT NULL DEFAULT 0)")
     for table in COUNTED_TABLES:
         db.execute("INSERT INTO mirror_changes (tbl) VALUES (?)", [table])
+        read = COUNTED_COLUMNS.get(table)
         for event in ("INSERT", "UPDATE", "DELETE"):
-            db.execute(f"CREATE TRIGGER {table}_counted_{event.lower()} AFTER {event} ON {table} BEGIN "
+            when = (f" WHEN ({', '.join(f'OLD.{c}' for c in read)}) IS NOT ({', '.join(f'NEW.{c}' for c in read)})"
+                    if read and event == "UPDATE" else "")
+            db.execute(f"CREATE TRIGGER {table}_counted_{event.lower()} AFTER {event} ON {table}{when} BEGIN "
                        f"UPDATE mirror_changes SET changes = changes + 1 WHERE tbl = '{table}'; END")
 
 
