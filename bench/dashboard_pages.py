@@ -67,7 +67,7 @@ def time_pages(mirror_path: Path, repeat: int = 20) -> dict[str, Any]:
         config = _config(mirror)
         refresh(mirror.db, config)
         started = time.perf_counter()
-        stored = store_cycle(mirror.db, config, ANCHOR)
+        stored = store_cycle(mirror, config, ANCHOR) or 0
         store_seconds = time.perf_counter() - started
         contacts = mirror.db.execute("SELECT count(*) FROM contacts").fetchone()[0]
     mirror = Mirror.read_only(mirror_path)

@@ -52,7 +52,7 @@ def demo_dashboard(folder: Path, **env: str) -> Iterator[tuple[str, Mirror]]:
     run_demo(path)
     settings = load_settings(db=path, stage_map="1047290193=lead", **env)
     with Mirror(path) as writable:  # the results as a worker with these settings (a goal, say) stores them
-        store_cycle(writable.db, kpi_config(settings, writable), datetime.now(UTC))
+        store_cycle(writable, kpi_config(settings, writable), datetime.now(UTC))
     mirror = Mirror.read_only(path)
     data = Data(mirror, lambda: kpi_config(settings, mirror), source_goals=settings.source_goals,
                 app_url=settings.hubspot_app_url)

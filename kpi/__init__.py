@@ -14,10 +14,11 @@ from .periods import Period, iso, parse_iso
 from .registry import FAMILIES, KpiSpec, specs
 from .result import KpiResult
 from .tasks import ARCHIVED_OWNER, ATTEMPTS, FIRST, NO_OWNER, HandoffTask, TaskPlan, sla_tasks
-from .wanted import CONTACT_FIELDS, DEAL_FIELDS, SLA_STATUSES, WantedValues, writeback_values
+from .wanted import CONTACT_FIELDS, DEAL_FIELDS, SLA_STATUSES, WantedValues, clock_change, writeback_values
 
 __all__ = ["ABOUT", "ARCHIVED_OWNER", "LISTED", "ATTEMPTS", "CANONICAL", "CONTACT_FIELDS", "DEAL_FIELDS", "DIMENSIONS",
            "FAMILIES", "FIRST", "NO_OWNER", "UNITS", "About", "FunnelReport", "HandoffTask", "KpiConfig", "KpiResult",
            "KpiSpec", "Members", "Names", "Period", "SLA_STATUSES", "TaskPlan", "WantedValues", "WorkingHours",
-           "cohort_counts", "compute", "decimal", "exact", "funnel_stale", "iso", "last_month_with_data", "listed",
-           "members", "parse_iso", "record", "refresh", "rounded", "sla_tasks", "specs", "writeback_values"]
+           "clock_change", "cohort_counts", "compute", "decimal", "exact", "funnel_stale", "iso",
+           "last_month_with_data", "listed", "members", "parse_iso", "record", "refresh", "rounded", "sla_tasks",
+           "specs", "writeback_values"]

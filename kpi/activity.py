@@ -13,6 +13,7 @@ from typing import Any
 
 from .context import KpiContext, segment
 from .deals import deal_facts
+from .money import from_micros
 from .registry import KpiSpec
 from .result import KpiResult, count
 
@@ -28,16 +29,19 @@ def new_opportunities(ctx: KpiContext, by: str | None) -> list[KpiResult]:
     """
     column = {"source": "source", "campaign": "COALESCE(campaign, 'UNKNOWN')"}.get(by or "", "NULL")
     found: dict[object, tuple[int, Decimal, Counter[str]]] = {} if by else {None: (0, Decimal(0), Counter())}
-    for r in ctx.rows(f"""SELECT {column} AS k, amount, amount_excluded FROM {deal_facts(ctx)}
+    for r in ctx.rows(f"""SELECT {column} AS k, COUNT(*) AS n, SUM(amount_micros) AS micros,
+                                 CASE WHEN amount_micros IS NULL THEN COALESCE(amount_excluded, 'no_amount') END
+                                     AS left_out
+                          FROM {deal_facts(ctx)}
                           WHERE kind = 'new_business' AND createdate >= :p0 AND createdate < :p1
                             AND createdate < :as_of
-                          ORDER BY k, deal_id"""):
+                          GROUP BY k, left_out ORDER BY k"""):
         n, total, excluded = found.get(r["k"], (0, Decimal(0), Counter()))
-        if r["amount"] is None:
-            excluded[r["amount_excluded"] or "no_amount"] += 1
+        if r["left_out"] is not None:
+            excluded[r["left_out"]] += r["n"]
         else:
-            total += Decimal(str(r["amount"]))
-        found[r["k"]] = (n + 1, total, excluded)
+            total += from_micros(r["micros"])
+        found[r["k"]] = (n + r["n"], total, excluded)
     return [count("new_opportunities", ctx.label, segment(by, k), n, ctx.as_of_iso, amount=total,
                   amount_excluded=dict(excluded))
             for k, (n, total, excluded) in found.items()]

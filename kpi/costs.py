@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from .context import KpiContext, segment
 from .deals import deal_facts
+from .money import MICROS
 from .periods import parse_iso, prorate_monthly
 from .registry import KpiSpec
 from .result import KpiResult, ratio
@@ -114,14 +114,17 @@ def marketing_roi(ctx: KpiContext, by: str | None) -> list[KpiResult]:
     revenue: dict[str, Fraction] = {}
     left_out: dict[str, Counter] = {}
     for row in ctx.rows("""
-            SELECT campaign, amount, amount_excluded FROM deal_facts
-            WHERE won = 1 AND campaign IS NOT NULL AND closedate >= :p0 AND closedate < :p1 AND closedate < :as_of"""):
+            SELECT campaign, COUNT(*) AS n,
+                   CASE WHEN amount_micros IS NULL THEN COALESCE(amount_excluded, 'no_amount') END AS left_out,
+                   SUM(amount_micros) AS micros FROM deal_facts
+            WHERE won = 1 AND campaign IS NOT NULL AND closedate >= :p0 AND closedate < :p1 AND closedate < :as_of
+            GROUP BY campaign, left_out"""):
         revenue.setdefault(row["campaign"], Fraction(0))
         left_out.setdefault(row["campaign"], Counter())
-        if row["amount"] is None:
-            left_out[row["campaign"]][row["amount_excluded"] or "no_amount"] += 1
+        if row["left_out"] is not None:
+            left_out[row["campaign"]][row["left_out"]] += row["n"]
         else:
-            revenue[row["campaign"]] += Fraction(Decimal(str(row["amount"])))
+            revenue[row["campaign"]] += Fraction(row["micros"], MICROS)
     results = []
     for name in _campaigns(ctx, by, revenue):
         cost, spend_excluded, undated = spend(ctx, name)
@@ -194,7 +197,7 @@ def _build_shares(ctx: KpiContext, first: date, end: date) -> dict[str, tuple[Fr
     portal = ctx.config.currency or _meta(ctx, "currency")
     zone = ZoneInfo(ctx.period.time_zone)
     out: dict[str, tuple[Fraction, str | None, bool]] = {}
-    for row in ctx.rows("SELECT id, start_date, end_date, spend_total, currency, created_at FROM campaigns"):
+    for row in ctx.rows("SELECT id, start_date, end_date, spend_total_micros, currency, created_at FROM campaigns"):
         start, stop = _day(row["start_date"]), _day(row["end_date"])
         flagged = not (start and stop and start <= stop)
         if flagged:
@@ -205,7 +208,8 @@ def _build_shares(ctx: KpiContext, first: date, end: date) -> dict[str, tuple[Fr
         days = (min(end, stop + timedelta(days=1)) - max(first, start)).days
         if days <= 0:
             continue
-        total = _amount(row["spend_total"])
+        micros = row["spend_total_micros"]
+        total = None if micros is None else Fraction(micros, MICROS)
         if row["currency"] and portal and row["currency"].upper() != portal.upper():
             out[row["id"]] = (Fraction(0), "currency", flagged)
         elif total is None:
@@ -219,13 +223,6 @@ def _day(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text[:10]) if text else None
     except ValueError:
-        return None
-
-
-def _amount(value: Any) -> Fraction | None:
-    try:
-        return None if value is None or value == "" else Fraction(Decimal(str(value)))
-    except InvalidOperation:
         return None
 
 

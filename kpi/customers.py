@@ -21,30 +21,40 @@ from . import registry
 from .context import KpiContext, segment
 from .deals import deal_facts
 from .funnel import stage_mapping
+from .money import from_micros
 from .periods import iso
 from .registry import KpiSpec
 from .result import KpiResult, ratio
+from .shared import shared
 
 ENGAGED_DAYS = 90
 _UNIT = ("CASE WHEN :by_contact = 0 AND c.company_id IS NOT NULL THEN 'company:' || c.company_id "
          "ELSE 'contact:' || c.id END")
+# a contact's latest stage entry before :at (ties to a customer one): customers are those whose latest is customer
 _CUSTOMERS_AT = f"""
-WITH latest AS (
-    SELECT h.contact_id, h.stage IN (SELECT value FROM json_each(:values)) AS customer,
-           ROW_NUMBER() OVER (PARTITION BY h.contact_id
-                              ORDER BY h.entered_at DESC, h.stage IN (SELECT value FROM json_each(:values)) DESC) AS rn
-    FROM contact_stage_history h JOIN contact_funnel cf ON cf.contact_id = h.contact_id
-    WHERE h.entered_at < :at
-      AND h.contact_id IN (SELECT contact_id FROM contact_stage_history
-                           WHERE stage IN (SELECT value FROM json_each(:values)))
+WITH candidates AS MATERIALIZED (
+    SELECT DISTINCT h.contact_id FROM contact_stage_history h
+    WHERE h.stage IN (SELECT value FROM json_each(:values)) AND h.entered_at < :at
+),
+latest AS (
+    SELECT h.contact_id, MAX(h.entered_at) AS at FROM candidates k
+    CROSS JOIN contact_stage_history h ON h.contact_id = k.contact_id
+    WHERE h.entered_at < :at GROUP BY h.contact_id
 )
-SELECT DISTINCT {_UNIT} AS unit FROM latest l JOIN contacts c ON c.id = l.contact_id
-WHERE l.rn = 1 AND l.customer
+SELECT DISTINCT {_UNIT} AS unit FROM latest l
+JOIN contact_funnel cf ON cf.contact_id = l.contact_id JOIN contacts c ON c.id = l.contact_id
+WHERE EXISTS (SELECT 1 FROM contact_stage_history h WHERE h.contact_id = l.contact_id AND h.entered_at = l.at
+              AND h.stage IN (SELECT value FROM json_each(:values)))
 """
-_ENGAGEMENTS = f"""
-WITH units AS (
-    SELECT cf.contact_id, {_UNIT} AS unit FROM contact_funnel cf JOIN contacts c ON c.id = cf.contact_id
-    WHERE {_UNIT} IN (SELECT value FROM json_each(:customers))
+_ENGAGEMENTS = """
+WITH units AS (  -- the contacts of the customer units: of their companies, or the contacts themselves
+    SELECT cf.contact_id, 'company:' || c.company_id AS unit
+    FROM contacts c JOIN contact_funnel cf ON cf.contact_id = c.id
+    WHERE :by_contact = 0 AND c.company_id IN (SELECT value FROM json_each(:companies))
+    UNION ALL
+    SELECT cf.contact_id, 'contact:' || c.id FROM json_each(:contacts) j
+    CROSS JOIN contacts c ON c.id = j.value JOIN contact_funnel cf ON cf.contact_id = c.id
+    WHERE :by_contact = 1 OR c.company_id IS NULL
 ),
 links AS (
     SELECT u.unit, ec.type, ec.engagement_id AS id
@@ -57,12 +67,10 @@ FROM links l JOIN engagements e ON e.type = l.type AND e.id = l.id
 WHERE e.archived = 0 AND e.type IN ('call', 'email', 'meeting') AND e.hs_timestamp < :at
 GROUP BY l.unit
 """
+# why a won deal's amount is not summed (NULL: summed); no closedate first, as it keeps the deal out of every period
+_LEFT_OUT = ("CASE WHEN closedate IS NULL THEN 'no_closedate' "
+             "WHEN amount_micros IS NULL THEN COALESCE(amount_excluded, 'no_amount') END")
 _DIMENSIONS = {"owner": "owner_id", "pipeline": "pipeline", "source": "source", "campaign": "campaign"}
-
-
-def _money(value: float) -> Decimal:
-    """The mirror's REAL as the decimal HubSpot sent."""
-    return Decimal(str(value))
 
 
 def _capped(ctx: KpiContext, moment: datetime) -> str:
@@ -71,11 +79,13 @@ def _capped(ctx: KpiContext, moment: datetime) -> str:
 
 def customers_at(ctx: KpiContext, at: str) -> set[str]:
     """Units with a contact in customer or evangelist just before ``at`` (mirror timestamp text)."""
-    mapping, _ = stage_mapping(ctx.db, ctx.config)
-    values = [value for value, stage in mapping.items() if stage in ("customer", "evangelist")]
-    rows = ctx.rows(_CUSTOMERS_AT, {"values": json.dumps(values), "at": at,
-                                    "by_contact": int(ctx.config.customer_unit == "contact")})
-    return {row["unit"] for row in rows}
+    def build() -> set[str]:
+        mapping, _ = stage_mapping(ctx.db, ctx.config)
+        values = [value for value, stage in mapping.items() if stage in ("customer", "evangelist")]
+        rows = ctx.rows(_CUSTOMERS_AT, {"values": json.dumps(values), "at": at,
+                                        "by_contact": int(ctx.config.customer_unit == "contact")})
+        return {row["unit"] for row in rows}
+    return set(shared(ctx.db, ("customers_at", at, repr(ctx.config)), build))
 
 
 def clv(ctx: KpiContext, by: str | None) -> list[KpiResult]:
@@ -84,14 +94,15 @@ def clv(ctx: KpiContext, by: str | None) -> list[KpiResult]:
     totals: dict[str, Decimal] = {}
     unknown: dict[str, set[str]] = defaultdict(set)
     no_closedate = 0
-    for row in ctx.rows("SELECT unit, amount, amount_excluded, closedate FROM deal_facts "
-                        "WHERE won = 1 AND (closedate IS NULL OR closedate < :as_of)"):
-        if row["closedate"] is None:
-            no_closedate += 1
-        elif row["amount"] is None:
-            unknown[row["unit"]].add(row["amount_excluded"] or "no_amount")
+    for row in ctx.rows(f"SELECT unit, {_LEFT_OUT} AS left_out, COUNT(*) AS n, SUM(amount_micros) AS micros "
+                        "FROM deal_facts WHERE won = 1 AND (closedate IS NULL OR closedate < :as_of) "
+                        "GROUP BY unit, left_out"):
+        if row["left_out"] == "no_closedate":
+            no_closedate += row["n"]
+        elif row["left_out"] is not None:
+            unknown[row["unit"]].add(row["left_out"])
         else:
-            totals[row["unit"]] = totals.get(row["unit"], Decimal(0)) + _money(row["amount"])
+            totals[row["unit"]] = from_micros(row["micros"])
     excluded: dict[str, int] = defaultdict(int)
     for unit, reasons in unknown.items():
         if unit not in totals:  # a unit whose every won amount is unknown
@@ -140,22 +151,23 @@ def _won(ctx: KpiContext, by: str | None) -> dict[str, _Won]:
         deal_facts(ctx)
         column = _DIMENSIONS[by] if by else "NULL"
         groups: dict[str, _Won] = {} if by else {"all": _Won()}
-        for row in ctx.rows(f"SELECT {column} AS value, kind, amount, amount_excluded, closedate FROM deal_facts "
+        for row in ctx.rows(f"SELECT {column} AS value, kind, {_LEFT_OUT} AS left_out, COUNT(*) AS n, "
+                            "SUM(amount_micros) AS micros FROM deal_facts "
                             "WHERE won = 1 AND (closedate IS NULL OR (closedate >= :p0 AND closedate < :p1 "
-                            "AND closedate < :as_of))"):
+                            "AND closedate < :as_of)) GROUP BY value, kind, left_out"):
             group = groups.setdefault(segment(by, row["value"]), _Won())
-            if row["closedate"] is None:
-                group.excluded["no_closedate"] += 1
+            if row["left_out"] == "no_closedate":
+                group.excluded["no_closedate"] += row["n"]
                 continue
             expansion = row["kind"] == "expansion"
-            group.deals += 1
-            group.expansion_deals += expansion
-            if row["amount"] is None:
-                group.excluded[row["amount_excluded"] or "no_amount"] += 1
+            group.deals += row["n"]
+            group.expansion_deals += row["n"] if expansion else 0
+            if row["left_out"] is not None:
+                group.excluded[row["left_out"]] += row["n"]
             else:
-                group.revenue += _money(row["amount"])
+                group.revenue += from_micros(row["micros"])
                 if expansion:
-                    group.expansion_revenue += _money(row["amount"])
+                    group.expansion_revenue += from_micros(row["micros"])
         return dict(sorted(groups.items()))
     return ctx.cached(f"customers.won:{ctx.label}:{ctx.as_of_iso}:{by}", build)
 
@@ -183,7 +195,10 @@ def _engagement(ctx: KpiContext) -> tuple[int, int, int]:
 def _count_engagements(ctx: KpiContext) -> tuple[int, int, int]:
     at = ctx.period.end_utc
     customers = customers_at(ctx, _capped(ctx, at))
-    rows = ctx.rows(_ENGAGEMENTS, {"customers": json.dumps(sorted(customers)), "at": _capped(ctx, at),
+    ids = {kind: sorted(int(unit.partition(":")[2]) for unit in customers if unit.startswith(kind + ":"))
+           for kind in ("company", "contact")}
+    rows = ctx.rows(_ENGAGEMENTS, {"companies": json.dumps(ids["company"]), "contacts": json.dumps(ids["contact"]),
+                                   "at": _capped(ctx, at),
                                    "recent": iso(min(at, ctx.as_of) - timedelta(days=ENGAGED_DAYS)),
                                    "by_contact": int(ctx.config.customer_unit == "contact")})
     return len(customers), sum(row["recent"] > 0 for row in rows), sum(row["in_period"] for row in rows)

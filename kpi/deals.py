@@ -1,15 +1,16 @@
 """Deal facts shared by every deal KPI (definitions §1.8), built once per context as a temporary table.
 
 ``deal_facts``: one row per live deal in scope, with its closed/won state (the flags, else the stage's
-metadata), its amount in the portal's currency or why it has none, its attribution contact (of the
-deal's contacts, the one with the earliest stage entry; ties to the smallest id) with that contact's
-source and first-touch campaign, its customer unit (primary company, else the attribution contact)
-and whether it is new business or expansion.
+metadata), its amount in the portal's currency (``amount_micros`` to sum: :mod:`kpi.money`) or why it
+has none, its attribution contact (of the deal's contacts, the one with the earliest stage entry; ties
+to the smallest id) with that contact's source and first-touch campaign, its customer unit (primary
+company, else the attribution contact) and whether it is new business or expansion.
 """
 
 from __future__ import annotations
 
 from .context import KpiContext
+from .shared import shared
 
 _BUILD = """
 CREATE TEMP TABLE deal_facts AS
@@ -22,7 +23,7 @@ WITH attribution AS (
 SELECT d.id AS deal_id, d.pipeline, d.hubspot_owner_id AS owner_id, d.createdate, d.closedate,
        COALESCE(d.hs_is_closed, ps.is_closed, 0) AS closed,
        COALESCE(d.hs_is_closed_won, ps.is_won, 0) AS won,
-       d.amount_home AS amount,
+       d.amount_home AS amount, d.amount_home_micros AS amount_micros,
        CASE WHEN d.amount IS NULL AND d.amount_in_home_currency IS NULL THEN 'no_amount'
             WHEN d.amount_home IS NULL THEN 'currency' END AS amount_excluded,
        d.dealtype, a.contact_id AS attribution_contact, COALESCE(a.source, 'UNKNOWN') AS source, a.campaign,
@@ -38,7 +39,7 @@ WHERE d.archived = 0
 
 
 def deal_facts(ctx: KpiContext) -> str:
-    """Build ``temp.deal_facts`` once for this context's database; returns its name."""
+    """Build ``temp.deal_facts`` once while the database and the settings it reads stay the same; its name."""
     def build() -> str:
         db = ctx.db
         db.execute("DROP TABLE IF EXISTS temp.deal_facts")
@@ -53,4 +54,5 @@ def deal_facts(ctx: KpiContext) -> str:
                          OR EXISTS (SELECT 1 FROM temp.deal_facts w WHERE w.unit = deal_facts.unit AND w.won = 1
                                     AND w.closedate IS NOT NULL AND w.closedate < deal_facts.createdate)""")
         return "deal_facts"
-    return ctx.cached("deal_facts", build)
+    settings = (ctx.config.customer_unit, tuple(sorted(ctx.config.pipelines)))
+    return shared(ctx.db, ("deal_facts", settings), build)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ LABELS = {"subscriber": "subscriber", "lead": "lead", "marketing qualified lead"
           "sales qualified lead": "sql", "sql": "sql", "opportunity": "opportunity", "customer": "customer",
           "evangelist": "evangelist", "other": "other"}
 QUALIFIED_FIRST = ("mql", "sql", "opportunity")  # a contact created into these is still a new lead (§1.4)
+BATCH = 20_000  # contacts rebuilt per transaction: a stop is asked between two
 VERSION = 1  # bump to rebuild every derived row when the rules change
 
 
@@ -58,7 +59,8 @@ def stage_mapping(db: Any, config: KpiConfig) -> tuple[dict[str, str], list[str]
 
 
 def reached(raw: dict[str, str]) -> dict[str, tuple[str | None, bool]]:
-    """Stage -> (reached_at in default mode, implied) from raw entries (§1.4)."""
+    """Stage -> (reached_at in default mode, implied) from raw entries (§1.4): the rule for one contact, which
+    :func:`refresh` applies to many at once in SQL (``_FUNNEL_ROWS``)."""
     ranked = {s: t for s, t in raw.items() if s in RANK}
     if not ranked:
         return {}
@@ -104,55 +106,117 @@ def refresh(db: Any, config: KpiConfig, should_stop: Callable[[], bool] | None =
             db.execute("INSERT OR IGNORE INTO funnel_pending SELECT id FROM contacts")
             db.execute("INSERT INTO meta (key, value) VALUES ('funnel_fingerprint', ?) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [fingerprint])
-    while True:
-        ids = [r[0] for r in db.execute("SELECT contact_id FROM funnel_pending LIMIT 5000")]
-        if not ids or (should_stop is not None and should_stop()):
-            return report
-        with db.atomic():
-            _rebuild(db, ids, mapping, config)
-            db.execute(f"DELETE FROM funnel_pending WHERE contact_id IN ({','.join('?' * len(ids))})", ids)
-        report.rebuilt += len(ids)
+    if db.execute("SELECT 1 FROM funnel_pending LIMIT 1").fetchone() is None:
+        return report  # nothing written: what the KPIs share (kpi.shared) stays valid
+    _prepare(db, mapping, config)
+    with _bulk(db, report.full):
+        while True:
+            ids = [r[0] for r in db.execute("SELECT contact_id FROM funnel_pending LIMIT ?", [BATCH])]
+            if not ids or (should_stop is not None and should_stop()):
+                return report
+            with db.atomic():
+                _rebuild(db, ids)
+                db.execute("DELETE FROM funnel_pending WHERE contact_id IN (SELECT contact_id FROM temp.funnel_batch)")
+            report.rebuilt += len(ids)
 
 
-def _rebuild(db: Any, ids: list[int], mapping: dict[str, str], config: KpiConfig) -> None:
-    marks = ",".join("?" * len(ids))
-    db.execute(f"DELETE FROM funnel WHERE contact_id IN ({marks})", ids)
-    db.execute(f"DELETE FROM contact_funnel WHERE contact_id IN ({marks})", ids)
-    evidence: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for contact_id, stage, entered_at in db.execute(
-            f"SELECT contact_id, stage, entered_at FROM contact_stage_history WHERE contact_id IN ({marks})", ids):
-        evidence[contact_id].append((stage, entered_at))
-    funnel_rows, contact_rows = [], []
-    for row in db.execute(
-            "SELECT id, email, lifecyclestage, hs_analytics_source, hs_analytics_first_touch_converting_campaign, "
-            "hubspot_owner_id, hubspot_owner_assigneddate, hs_lead_status FROM contacts "
-            f"WHERE id IN ({marks}) AND archived = 0 AND merged_into IS NULL", ids):
-        contact_id, email, value = row[0], row[1], row[2]
-        if _internal(email, config.internal_domains):
-            continue
-        raw: dict[str, str] = {}
-        latest_current = None
-        for stage_value, entered_at in evidence.get(contact_id, []):
-            canonical = mapping.get(stage_value, "other")
-            if canonical not in raw or entered_at < raw[canonical]:
-                raw[canonical] = entered_at
-            if stage_value == value and (latest_current is None or entered_at > latest_current):
-                latest_current = entered_at
-        default = reached(raw)
-        for stage in ORDER:
-            if stage in default or stage in raw:
-                at, implied = default.get(stage, (None, False))
-                funnel_rows.append((contact_id, stage, at, raw.get(stage), int(implied)))
-        contact_rows.append((contact_id, mapping.get(value or "", "other") if value else "other", value,
-                             latest_current, row[3] or "UNKNOWN", row[4] or None, row[5], row[6], row[7],
-                             min(raw.values()) if raw else None))
-    db.conn.executemany("INSERT INTO funnel VALUES (?, ?, ?, ?, ?)", funnel_rows)
-    db.conn.executemany("INSERT INTO contact_funnel VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", contact_rows)
+@contextmanager
+def _bulk(db: Any, full: bool) -> Iterator[None]:
+    """A full rebuild inserts into a funnel without its secondary indexes, then builds them once (from the schema's
+    own statements): a sort instead of a random insert per row and index."""
+    if not full:
+        yield
+        return
+    indexes = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'funnel' "
+                         "AND sql IS NOT NULL").fetchall()
+    for name, _ in indexes:
+        db.execute(f"DROP INDEX {name}")
+    try:
+        yield
+    finally:
+        for _, sql in indexes:
+            db.execute(sql)
 
 
-def _internal(email: str | None, domains: Iterable[str]) -> bool:
+# The batch's raw entries: per live contact and canonical stage of the funnel, the earliest evidence (§1.3)
+_RAW = """
+CREATE TEMP TABLE funnel_raw AS
+SELECT h.contact_id, m.canonical AS stage, m.rank, MIN(h.entered_at) AS at
+FROM temp.funnel_batch b CROSS JOIN contacts c ON c.id = b.contact_id
+CROSS JOIN contact_stage_history h ON h.contact_id = b.contact_id JOIN temp.funnel_map m ON m.value = h.stage
+WHERE c.archived = 0 AND c.merged_into IS NULL AND NOT smk_internal(c.email) AND m.rank IS NOT NULL
+GROUP BY h.contact_id, m.rank
+"""
+# §1.4 in SQL: from the first stage entered (a qualified first stage counts as lead) to the highest, each stage is
+# reached at the earliest raw entry at or above it; a stage reached so but not entered is implied
+_FUNNEL_ROWS = """
+WITH span AS (
+    SELECT contact_id, CASE WHEN rank IN (2, 3, 4) THEN 1 ELSE rank END AS low, high FROM (
+        SELECT contact_id, rank, MAX(rank) OVER (PARTITION BY contact_id) AS high,
+               ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY at, rank) AS rn FROM temp.funnel_raw)
+    WHERE rn = 1
+),
+default_mode AS (
+    SELECT s.contact_id, st.stage, st.rank,
+           (SELECT MIN(r.at) FROM temp.funnel_raw r WHERE r.contact_id = s.contact_id AND r.rank >= st.rank) AS at
+    FROM span s JOIN temp.funnel_stages st ON st.rank BETWEEN s.low AND s.high
+)
+INSERT INTO funnel (contact_id, stage, reached_at, raw_at, implied)
+SELECT contact_id, stage, MAX(reached_at), MAX(raw_at), MAX(implied) FROM (
+    SELECT d.contact_id, d.stage, d.rank, d.at AS reached_at, r.at AS raw_at, r.at IS NULL AS implied
+    FROM default_mode d LEFT JOIN temp.funnel_raw r ON r.contact_id = d.contact_id AND r.rank = d.rank
+    UNION ALL
+    SELECT contact_id, stage, rank, NULL, at, 0 FROM temp.funnel_raw)
+GROUP BY contact_id, rank ORDER BY contact_id, rank
+"""
+_CONTACT_ROWS = """
+INSERT INTO contact_funnel
+SELECT c.id, CASE WHEN c.lifecyclestage IS NULL OR c.lifecyclestage = '' THEN 'other'
+                  ELSE COALESCE(m.canonical, 'other') END,
+       c.lifecyclestage,
+       (SELECT MAX(h.entered_at) FROM contact_stage_history h WHERE h.contact_id = c.id AND h.stage = c.lifecyclestage),
+       COALESCE(NULLIF(c.hs_analytics_source, ''), 'UNKNOWN'),
+       NULLIF(c.hs_analytics_first_touch_converting_campaign, ''),
+       c.hubspot_owner_id, c.hubspot_owner_assigneddate, c.hs_lead_status,
+       (SELECT MIN(h.entered_at) FROM contact_stage_history h WHERE h.contact_id = c.id)
+FROM temp.funnel_batch b CROSS JOIN contacts c ON c.id = b.contact_id
+LEFT JOIN temp.funnel_map m ON m.value = c.lifecyclestage
+WHERE c.archived = 0 AND c.merged_into IS NULL AND NOT smk_internal(c.email)
+ORDER BY c.id
+"""
+
+
+def _prepare(db: Any, mapping: dict[str, str], config: KpiConfig) -> None:
+    """The temporary tables and the function the set-based rebuild reads: the mapping, the stages, the batch."""
+    domains = {d.lower() for d in config.internal_domains}
+    db.conn.create_function("smk_internal", 1, lambda email: _internal(email, domains), deterministic=True)
+    for statement in ("CREATE TEMP TABLE IF NOT EXISTS funnel_map (value TEXT PRIMARY KEY, canonical TEXT, rank INT)",
+                      "CREATE TEMP TABLE IF NOT EXISTS funnel_stages (stage TEXT, rank INTEGER PRIMARY KEY)",
+                      "CREATE TEMP TABLE IF NOT EXISTS funnel_batch (contact_id INTEGER PRIMARY KEY)",
+                      "DELETE FROM temp.funnel_map", "DELETE FROM temp.funnel_stages"):
+        db.execute(statement)
+    db.conn.executemany("INSERT INTO temp.funnel_map VALUES (?, ?, ?)",
+                        [(value, stage, RANK.get(stage)) for value, stage in mapping.items()])
+    db.conn.executemany("INSERT INTO temp.funnel_stages VALUES (?, ?)", list(RANK.items()))
+
+
+def _rebuild(db: Any, ids: list[int]) -> None:
+    """The funnel rows of these contacts, rebuilt in SQL from their stage evidence (see :func:`reached`)."""
+    db.execute("DELETE FROM temp.funnel_batch")
+    db.conn.executemany("INSERT INTO temp.funnel_batch VALUES (?)", [(i,) for i in ids])
+    for table in ("funnel", "contact_funnel"):
+        db.execute(f"DELETE FROM {table} WHERE contact_id IN (SELECT contact_id FROM temp.funnel_batch)")
+    db.execute("DROP TABLE IF EXISTS temp.funnel_raw")
+    db.execute(_RAW)
+    db.execute("CREATE INDEX temp.funnel_raw_contact ON funnel_raw (contact_id, rank)")
+    db.execute(_FUNNEL_ROWS)
+    db.execute(_CONTACT_ROWS)
+    db.execute("DROP TABLE temp.funnel_raw")
+
+
+def _internal(email: str | None, domains: set[str]) -> bool:
     domain = (email or "").rsplit("@", 1)[-1].lower()
-    return bool(domain) and domain in {d.lower() for d in domains}
+    return bool(domain) and domain in domains
 
 
 def cohort_counts(db: Any, p0: str, p1: str, as_of: str, strict: bool = False) -> list[tuple[str, int]]:

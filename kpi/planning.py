@@ -8,6 +8,7 @@ contact, so a deal with three contacts is one customer, not three. All arithmeti
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 
 from .context import KpiContext
 from .costs import new_units
+from .money import from_micros
 from .periods import Period
 from .registry import KpiSpec
 from .reps import active_reps
@@ -132,27 +134,29 @@ def _build_plan(ctx: KpiContext, span: MonthWindow) -> dict[str, Any]:
 
 def _revenue(past: KpiContext, units: set[str], excluded: Counter) -> Decimal:
     """Known amounts of the window's won new-business deals of these new units; unknown ones are counted."""
-    total = Decimal(0)
+    micros = 0
     for row in past.rows("""
-            SELECT unit, amount, amount_excluded FROM deal_facts
+            SELECT unit, CASE WHEN amount_micros IS NULL THEN COALESCE(amount_excluded, 'no_amount') END AS left_out,
+                   COUNT(*) AS n, SUM(amount_micros) AS micros FROM deal_facts
             WHERE won = 1 AND kind = 'new_business' AND closedate >= :p0 AND closedate < :p1 AND closedate < :as_of
-            ORDER BY deal_id"""):
+            GROUP BY unit, left_out"""):
         if row["unit"] not in units:
             continue
-        if row["amount"] is None:
-            excluded[row["amount_excluded"] or "no_amount"] += 1
+        if row["left_out"] is not None:
+            excluded[row["left_out"]] += row["n"]
         else:
-            total += Decimal(str(row["amount"]))
-    return total
+            micros += row["micros"]
+    return from_micros(micros)
 
 
 def _cohort(past: KpiContext, stage: str, converted_contacts: set[int]) -> tuple[int, int]:
     """(|contacts reaching the stage in the window|, how many of them are a new unit's attribution contact)."""
-    rows = past.rows(f"""
-        SELECT contact_id FROM funnel
+    row = past.rows(f"""
+        SELECT COUNT(*) AS n, COALESCE(SUM(contact_id IN (SELECT value FROM json_each(:converted))), 0) AS converted
+        FROM funnel
         WHERE stage = :stage AND {past.reached} >= :p0 AND {past.reached} < :p1 AND {past.reached} < :as_of""",
-                     {"stage": stage})
-    return len(rows), sum(1 for r in rows if r["contact_id"] in converted_contacts)
+                    {"stage": stage, "converted": json.dumps(sorted(converted_contacts))})[0]
+    return row["n"], row["converted"]
 
 
 KPIS = [

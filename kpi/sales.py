@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from .context import KpiContext, segment
 from .deals import deal_facts
+from .money import from_micros
 from .periods import Period, parse_iso
 from .registry import KpiSpec
 from .result import KpiResult, ratio
@@ -25,6 +26,11 @@ _COLUMNS = {"owner": "owner_id", "pipeline": "pipeline", "source": "source"}
 # closed deals of P, and the undated closed deals that could have closed in P
 _IN_P = """closed = 1 AND (closedate >= :p0 AND closedate < :p1 AND closedate < :as_of
                          OR closedate IS NULL AND (createdate IS NULL OR createdate < :p1))"""
+
+
+# why a won deal's amount is not summed: no closedate, no amount, or one in another currency; NULL: summed
+_LEFT_OUT = ("CASE WHEN closedate IS NULL THEN 'no_closedate' "
+             "WHEN amount_micros IS NULL THEN COALESCE(amount_excluded, 'no_amount') END")
 
 
 def _key(by: str | None) -> tuple[str, str]:
@@ -48,15 +54,13 @@ def _won(ctx: KpiContext, by: str | None) -> dict[Any, tuple[Decimal, int, Count
     """Per segment value: the sum and number of known amounts of deals won in P, and what was left out."""
     column, _ = _key(by)
     sums: dict[Any, tuple[Decimal, int, Counter[str]]] = {} if by else {None: (Decimal(0), 0, Counter())}
-    for r in ctx.rows(f"""SELECT {column} AS k, amount, amount_excluded, closedate FROM {deal_facts(ctx)}
-                          WHERE won = 1 AND {_IN_P} ORDER BY k, deal_id"""):
+    for r in ctx.rows(f"""SELECT {column} AS k, {_LEFT_OUT} AS left_out, COUNT(*) AS n, SUM(amount_micros) AS micros
+                          FROM {deal_facts(ctx)} WHERE won = 1 AND {_IN_P} GROUP BY k, left_out ORDER BY k"""):
         total, known, excluded = sums.get(r["k"], (Decimal(0), 0, Counter()))
-        if r["closedate"] is None:
-            excluded["no_closedate"] += 1
-        elif r["amount"] is None:
-            excluded[r["amount_excluded"] or "no_amount"] += 1
+        if r["left_out"] is None:
+            total, known = total + from_micros(r["micros"]), known + r["n"]
         else:
-            total, known = total + Decimal(str(r["amount"])), known + 1
+            excluded[r["left_out"]] += r["n"]
         sums[r["k"]] = (total, known, excluded)
     return sums
 
@@ -86,15 +90,18 @@ def daily_sales_vs_goal(ctx: KpiContext, by: str | None) -> list[KpiResult]:
     last = month.previous()
     daily: dict[date, Decimal] = defaultdict(Decimal)
     missing: dict[date, Counter[str]] = defaultdict(Counter)
-    for r in ctx.rows(f"""SELECT closedate, amount, amount_excluded FROM {deal_facts(ctx)}
-                          WHERE closed = 1 AND won = 1
-                            AND closedate >= :start AND closedate < :end AND closedate < :as_of""",
+    micros: dict[date, int] = defaultdict(int)
+    for r in ctx.rows(f"""SELECT closedate, {_LEFT_OUT} AS left_out, COUNT(*) AS n, SUM(amount_micros) AS micros
+                          FROM {deal_facts(ctx)} WHERE closed = 1 AND won = 1
+                            AND closedate >= :start AND closedate < :end AND closedate < :as_of
+                          GROUP BY closedate, left_out""",
                       {"start": last.bounds[0], "end": month.bounds[1]}):
         day = parse_iso(r["closedate"]).astimezone(ZoneInfo(zone)).date()
-        if r["amount"] is None:
-            missing[day][r["amount_excluded"] or "no_amount"] += 1
+        if r["left_out"] is None:
+            micros[day] += r["micros"]
         else:
-            daily[day] += Decimal(str(r["amount"]))
+            missing[day][r["left_out"]] += r["n"]
+    daily.update((day, from_micros(total)) for day, total in micros.items())
     last_cum = _cumulative(daily, last.days())
     goal = ctx.config.monthly_goal
     results, cum, excluded = [], Decimal(0), Counter[str]()

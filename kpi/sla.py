@@ -21,6 +21,7 @@ from .periods import parse_iso, prorate_monthly
 from .registry import KpiSpec
 from .reps import active_reps
 from .result import KpiResult, ratio
+from .shared import shared
 from .worktime import add_working_hours, working_hours
 
 STATUSES = ("met", "pending", "overdue", "breached")
@@ -80,7 +81,8 @@ class Assessment:
 
 def assess(ctx: KpiContext) -> list[Assessment]:
     """The SLA state of every MQL hand-off of the period, once per context."""
-    return ctx.cached(f"sla.assess:{ctx.label}:{ctx.as_of_iso}:{ctx.strict}", lambda: _assess(ctx))
+    key = ("sla.assess", ctx.period.bounds, ctx.as_of_iso, ctx.strict, repr(ctx.config))
+    return shared(ctx.db, key, lambda: _assess(ctx))
 
 
 def contact_sla(ctx: KpiContext) -> dict[int, tuple[str, Fraction | None, int]]:
@@ -93,15 +95,23 @@ def _assess(ctx: KpiContext) -> list[Assessment]:
     limit = Fraction(config.sla_first_followup_hours)
     window = {"window": f"+{config.sla_window_days} days"}
     touches = {row["contact_id"]: row for row in ctx.rows(_TOUCHES, window)}
+    # deadlines and working hours by instant, shared by the overlapping periods a plan assesses
+    deadlines: dict[datetime, datetime] = shared(ctx.db, ("sla.deadlines", repr(config)), dict)
+    spans: dict[tuple[datetime, datetime], Fraction] = shared(ctx.db, ("sla.hours", repr(config)), dict)
     out = []
     for row in ctx.rows(_POPULATION.format(reached=ctx.reached), window):
         touched = touches.get(row["contact_id"], {"first_at": None, "attempts": 0})
         start = parse_iso(row["start"])
         window_end = start + timedelta(days=config.sla_window_days)
-        deadline = add_working_hours(start, limit, config.working_hours, config.time_zone)
+        deadline = deadlines.get(start)
+        if deadline is None:
+            deadline = deadlines[start] = add_working_hours(start, limit, config.working_hours, config.time_zone)
         hours = None
         if touched["first_at"] is not None:
-            hours = working_hours(start, parse_iso(touched["first_at"]), config.working_hours, config.time_zone)
+            first = parse_iso(touched["first_at"])
+            hours = spans.get((start, first))
+            if hours is None:
+                hours = spans[start, first] = working_hours(start, first, config.working_hours, config.time_zone)
         unassigned = row["owner_id"] is None or (row["owner_assigned_at"] or "") >= ctx.as_of_iso
         status: str
         reason: str | None

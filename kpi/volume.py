@@ -37,10 +37,13 @@ def entered(column: str) -> str:
 def flow(ctx: KpiContext, by: str | None, stage: str, column: str | None = None) -> list[tuple[str, int]]:
     """(segment, #contacts entering ``stage`` in P), the entry read from ``column`` (the mode's by default)."""
     column = column or ctx.reached
-    rows = grouped(ctx, by, "COUNT(*) AS n",
-                   f"FROM funnel f JOIN contact_funnel cf ON cf.contact_id = f.contact_id "
-                   f"WHERE f.stage = :stage AND {entered('f.' + column)}", {"stage": stage})
-    return [(seg, row["n"]) for seg, row in rows]
+
+    def build() -> list[tuple[str, int]]:
+        rows = grouped(ctx, by, "COUNT(*) AS n",
+                       f"FROM funnel f JOIN contact_funnel cf ON cf.contact_id = f.contact_id "
+                       f"WHERE f.stage = :stage AND {entered('f.' + column)}", {"stage": stage})
+        return [(seg, row["n"]) for seg, row in rows]
+    return list(ctx.cached(f"flow:{stage}:{column}:{by}:{ctx.p0}:{ctx.p1}:{ctx.as_of_iso}", build))
 
 
 def immature(ctx: KpiContext) -> bool | None:

@@ -15,13 +15,14 @@ from fractions import Fraction
 from math import floor
 from typing import Any
 
+from .clock import next_clock_change
 from .config import KpiConfig
 from .context import KpiContext
 from .deals import deal_facts
 from .funnel import refresh
 from .periods import Period, parse_iso
 from .planning import MonthWindow
-from .sla import contact_sla
+from .sla import assess, contact_sla
 
 CONTACT_FIELDS = ("funnel_stage", "stage_entered_at", "source_bucket", "sla_status", "first_followup_hours",
                   "followup_attempts", "duplicate_of")
@@ -32,10 +33,12 @@ SLA_LOOKBACK_MONTHS = 12  # the SLA status of hand-offs older than this is not_a
 
 @dataclass
 class WantedValues:
-    """The values wanted in the CRM: (record id, {field: value}) for contacts and for deals, produced lazily."""
+    """The values wanted in the CRM: (record id, {field: value}) for contacts and for deals, produced lazily, and
+    the first instant at which the clock alone may change one of them or a KPI record (see :mod:`kpi.clock`)."""
 
     contacts: Iterator[tuple[int, dict[str, str | None]]]
     deals: Iterator[tuple[int, dict[str, str | None]]]
+    next_clock_change: Callable[[], datetime]
 
 
 def writeback_values(db: Any, config: KpiConfig, now: datetime,
@@ -46,9 +49,21 @@ def writeback_values(db: Any, config: KpiConfig, now: datetime,
     The SLA fields cover the MQL hand-offs of the last 12 months, the current one included.
     """
     refresh(db, config, should_stop)
+    ctx = _lookback(db, config, now)
+    return WantedValues(contact_values(ctx), deal_values(ctx), lambda: next_clock_change(ctx, assess(ctx)))
+
+
+def clock_change(db: Any, config: KpiConfig, now: datetime) -> datetime:
+    """The first instant from ``now`` on at which the clock alone may change a wanted value or a KPI result (the
+    funnel as it is: refresh it first)."""
+    ctx = _lookback(db, config, now)
+    return next_clock_change(ctx, assess(ctx))
+
+
+def _lookback(db: Any, config: KpiConfig, now: datetime) -> KpiContext:
+    """The months whose hand-offs have an SLA status, the current one included."""
     month = Period.containing("month", now.astimezone(UTC).date(), config.time_zone)
-    ctx = KpiContext(db, config, MonthWindow.ending_with(month, SLA_LOOKBACK_MONTHS), now)
-    return WantedValues(contact_values(ctx), deal_values(ctx))
+    return KpiContext(db, config, MonthWindow.ending_with(month, SLA_LOOKBACK_MONTHS), now)
 
 # Duplicates among live, non-merged contacts: the email lower-cased and stripped, a "+tag" dropped from the local
 # part (gmail dots are kept: elsewhere they matter). The oldest record of a group is kept (unknown createdate last,

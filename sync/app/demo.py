@@ -103,7 +103,7 @@ def results(mirror: Mirror) -> list[str]:
     month = last_month_with_data(mirror.db, config, now)
     year = Period.containing("year", month.first, config.time_zone)
     table = compute(mirror.db, config, month, now=now)
-    store_cycle(mirror.db, config, now)  # what the worker's cycle keeps for the dashboard
+    store_cycle(mirror, config, now)  # what the worker's cycle keeps for the dashboard
     p0, p1 = year.bounds
     counts = cohort_counts(mirror.db, p0, p1, iso(year.default_as_of(now)))
     lines = report.funnel_chart(counts, f"Funnel: the leads of {year} and how far they got").splitlines()

@@ -132,7 +132,7 @@ class Worker:
                 summary.written = pushed.written
                 summary.kpi_records = pushed.kpi_records
                 summary.tasks = task_figures(mirror, datetime.now(UTC)).by_rep if settings.sla_tasks == "on" else {}
-            store_cycle(mirror.db, kpi_config(settings, mirror), datetime.now(UTC), should_stop=self.stopping.is_set)
+            store_cycle(mirror, kpi_config(settings, mirror), datetime.now(UTC), should_stop=self.stopping.is_set)
             summary.outbox_backlog = mirror.db.execute(
                 "SELECT count(*) FROM writeback_outbox WHERE state = 'pending' "
                 "AND (confirmed = 0 OR written IS NOT wanted) AND property != 'as_of'").fetchone()[0]

@@ -41,7 +41,5 @@ def read_histories(client: CRMClient, mirror: Mirror, stream: ObjectStream, at_l
                 mirror.quarantine(stream.name, record, f"lifecycle history: {e}")
         marks = ",".join("?" * len(ids))
         with db.atomic():
-            db.execute(f"DELETE FROM contact_stage_history WHERE evidence = 'history' AND contact_id IN ({marks})",
-                       ids)
-            mirror.upsert("contact_stage_history", rows, ("contact_id", "stage", "entered_at", "evidence"))
+            mirror.replace("contact_stage_history", f"evidence = 'history' AND contact_id IN ({marks})", ids, rows)
             db.execute(f"DELETE FROM history_pending WHERE contact_id IN ({marks})", ids)

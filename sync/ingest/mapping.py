@@ -10,11 +10,11 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from ..storage import iso
+from ..storage import MAX_MICROS_AMOUNT, MICROS, iso
 
 ENGAGEMENT_FIELDS = {  # type -> (direction, outcome, title) properties
     "calls": ("hs_call_direction", "hs_call_status", "hs_call_title"),
@@ -69,6 +69,21 @@ def text(value: Any) -> Any:
 
 
 def number(value: Any, name: str) -> float | None:
+    parsed = _decimal(value, name)
+    return None if parsed is None else float(parsed)
+
+
+def money(value: Any, name: str) -> tuple[float | None, int | None]:
+    """An amount as the REAL and its exact twin in micros (a millionth, rounded half-even), from one parse."""
+    parsed = _decimal(value, name)
+    if parsed is None:
+        return None, None
+    if abs(parsed) >= MAX_MICROS_AMOUNT:
+        raise BadRecord(f"{name} is too large for the mirror: {str(value)[:40]!r}")
+    return float(parsed), int((parsed * MICROS).to_integral_value(ROUND_HALF_EVEN))
+
+
+def _decimal(value: Any, name: str) -> Decimal | None:
     if value is None or value == "":
         return None
     try:
@@ -77,10 +92,9 @@ def number(value: Any, name: str) -> float | None:
         raise BadRecord(f"{name} is not a number: {str(value)[:40]!r}") from None
     if not parsed.is_finite():
         raise BadRecord(f"{name} is not a finite number: {str(value)[:40]!r}")
-    as_float = float(parsed)
-    if not math.isfinite(as_float):
+    if not math.isfinite(float(parsed)):
         raise BadRecord(f"{name} is not a finite number: {str(value)[:40]!r}")
-    return as_float
+    return parsed
 
 
 def flag(value: Any, name: str) -> int | None:
@@ -286,15 +300,17 @@ def company_row(record: Any) -> Row:
 
 def deal_row(record: Any, portal_currency: str | None) -> Row:
     record_id, p = _base(record, "deals")
-    amount = number(p.get("amount"), "amount")
-    home = number(p.get("amount_in_home_currency"), "amount_in_home_currency")
+    amount = money(p.get("amount"), "amount")
+    in_home = money(p.get("amount_in_home_currency"), "amount_in_home_currency")
     currency = p.get("deal_currency_code") or None
-    if home is None and amount is not None and (currency is None or currency == portal_currency):
+    home = in_home
+    if home[0] is None and amount[0] is not None and (currency is None or currency == portal_currency):
         home = amount
     return {"id": record_id, "dealname": text(p.get("dealname")), "pipeline": text(p.get("pipeline")),
-            "dealstage": text(p.get("dealstage")), "amount": amount, "deal_currency_code": currency,
-            "amount_in_home_currency": number(p.get("amount_in_home_currency"), "amount_in_home_currency"),
-            "amount_home": home, "closedate": timestamp(p.get("closedate"), "closedate"),
+            "dealstage": text(p.get("dealstage")), "amount": amount[0], "amount_micros": amount[1],
+            "deal_currency_code": currency, "amount_in_home_currency": in_home[0],
+            "amount_in_home_currency_micros": in_home[1], "amount_home": home[0], "amount_home_micros": home[1],
+            "closedate": timestamp(p.get("closedate"), "closedate"),
             "createdate": timestamp(p.get("createdate") or record.get("createdAt"), "createdate"),
             "hs_lastmodifieddate": timestamp(p.get("hs_lastmodifieddate") or record.get("updatedAt"),
                                              "hs_lastmodifieddate"),
@@ -382,17 +398,23 @@ def campaign_rows(campaign: Any) -> tuple[Row, list[Row]]:
         if not isinstance(listed, list) or not all(isinstance(item, dict) for item in listed):
             raise BadRecord(f"{key} is not a list of objects")
         items += [{"campaign_id": campaign_id, "kind": kind, "item_id": str(item.get("id")),
-                   "name": _text(item, "name"), "amount": number(item.get("amount"), f"{kind} amount"),
+                   "name": _text(item, "name"), **_money_columns("amount", item.get("amount"), f"{kind} amount"),
                    "description": _text(item, "description")} for item in listed]
     row = {"id": campaign_id, "name": text(_text(p, "hs_name")), "start_date": text(_text(p, "hs_start_date")),
            "end_date": text(_text(p, "hs_end_date")), "status": text(_text(p, "hs_campaign_status")),
            "currency": _text(totals, "currencyCode") or _text(p, "hs_currency_code") or None,
-           "budget_total": number(totals.get("budgetTotal", p.get("hs_budget_items_sum_amount")), "budgetTotal"),
-           "spend_total": number(totals.get("spendTotal", p.get("hs_spend_items_sum_amount")), "spendTotal"),
+           **_money_columns("budget_total", totals.get("budgetTotal", p.get("hs_budget_items_sum_amount")),
+                            "budgetTotal"),
+           **_money_columns("spend_total", totals.get("spendTotal", p.get("hs_spend_items_sum_amount")), "spendTotal"),
            "created_at": timestamp(campaign.get("createdAt"), "createdAt"),
            "updated_at": timestamp(campaign.get("updatedAt"), "updatedAt"),
            "properties": json.dumps(p, ensure_ascii=False, separators=(",", ":"))}
     return row, items
+
+
+def _money_columns(column: str, value: Any, name: str) -> Row:
+    amount, micros = money(value, name)
+    return {column: amount, f"{column}_micros": micros}
 
 
 # -- the parts of reference records ---------------------------------------------------------------------------------

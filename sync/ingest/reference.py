@@ -18,13 +18,14 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
 from connector import CRMClient, CRMError, is_refusal
 
 from ..secrets import redact
-from ..storage import Feature, Mirror, feature_state, grant_feature, refuse_feature
+from ..storage import MICROS, Feature, Mirror, feature_state, grant_feature, refuse_feature
 from .deletions import DeletionGuards
 from .mapping import BadRecord, Row, campaign_rows, lifecycle_row, owner_row, pipeline_row, stage_row, text, timestamp
 
@@ -205,9 +206,10 @@ class ReferenceReader:
                 campaign = {**campaign, "budgetTotals": self.client.campaign_budget_totals(campaign["id"])}
                 refreshed.add(campaign["id"])
             else:
-                totals = db.execute("SELECT budget_total, spend_total, currency FROM campaigns WHERE id = ?",
-                                    [campaign["id"]]).fetchone()
-                campaign = {**campaign, "budgetTotals": {"budgetTotal": totals[0], "spendTotal": totals[1],
+                totals = db.execute("SELECT budget_total_micros, spend_total_micros, currency FROM campaigns "
+                                    "WHERE id = ?", [campaign["id"]]).fetchone()
+                campaign = {**campaign, "budgetTotals": {"budgetTotal": _from_micros(totals[0]),
+                                                         "spendTotal": _from_micros(totals[1]),
                                                          "currencyCode": totals[2]}}
             try:
                 row, spend = campaign_rows(campaign)
@@ -226,6 +228,11 @@ class ReferenceReader:
             db.execute("DELETE FROM campaign_spend WHERE campaign_id NOT IN (SELECT id FROM campaigns)")
             if items:
                 self.mirror.upsert("campaign_spend", items, ("campaign_id", "kind", "item_id"))
+
+
+def _from_micros(micros: int | None) -> str | None:
+    """A stored amount's exact decimal text, as HubSpot would send it again."""
+    return None if micros is None else str(Decimal(micros) / MICROS)
 
 
 def _text_id(record: Any, name: str) -> str:

@@ -234,13 +234,12 @@ def write_page(mirror: Mirror, stream: ObjectStream, records: list[dict[str, Any
 
 
 def _replace(mirror: Mirror, stream: ObjectStream, child: Child, ids: list[int], rows: list[Row]) -> None:
-    """Replace the child rows of these records (except the ones the child keeps)."""
+    """Replace the child rows of these records (except the ones the child keeps). A row that stays is left as it
+    is: only real changes reach the triggers (the change counters, the funnel's queue)."""
     where, params = f"{child.column} IN ({','.join('?' * len(ids))})", list(ids)
     if child.scoped:
         scope, values = stream.where()
         where, params = f"{where} AND {scope}", [*params, *values]
     if child.kept:
         where += f" AND NOT ({child.kept})"
-    mirror.db.execute(f"DELETE FROM {child.table} WHERE {where}", params)
-    if rows:
-        mirror.upsert(child.table, rows, tuple(rows[0]))
+    mirror.replace(child.table, where, params, rows)

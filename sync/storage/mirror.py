@@ -152,11 +152,28 @@ class Mirror:
         if not rows:
             return
         columns = list(rows[0])
-        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
-        action = f"UPDATE SET {updates}" if updates else "NOTHING"
+        values = [c for c in columns if c not in key]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in values)
+        # an unchanged row is left alone: no trigger fires, so the change counters and the funnel see only changes
+        changed = f"({', '.join(values)}) IS NOT ({', '.join(f'excluded.{c}' for c in values)})"
+        action = f"UPDATE SET {updates} WHERE {changed}" if updates else "NOTHING"
         self.db.conn.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
             f"ON CONFLICT ({', '.join(key)}) DO {action}", [tuple(row[c] for c in columns) for row in rows])
+
+    def replace(self, table: str, where: str, params: list[Any], rows: list[dict[str, Any]]) -> None:
+        """The rows of ``table`` matching ``where`` become ``rows`` (one set of columns, all of them the key). A row
+        that stays is left as it is: only real changes reach the triggers (change counters, the funnel's queue)."""
+        if rows:
+            columns = ", ".join(rows[0])
+            staged = f"temp.staged_{table}"
+            self.db.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_{table} AS SELECT {columns} FROM {table} WHERE 0")
+            self.db.execute(f"DELETE FROM {staged}")
+            self.db.conn.executemany(f"INSERT INTO {staged} VALUES ({', '.join('?' * len(rows[0]))})",
+                                     [tuple(row[c] for c in rows[0]) for row in rows])
+            where = f"({where}) AND ({columns}) NOT IN (SELECT {columns} FROM {staged})"
+        self.db.execute(f"DELETE FROM {table} WHERE {where}", params)
+        self.upsert(table, rows, tuple(rows[0]) if rows else ())
 
     # -- sync state ----------------------------------------------------------------------------
 

@@ -5,10 +5,12 @@ May import ``connector``, ``kpi`` (its public surface only), ``sync.storage``, `
 """
 
 from .dashboards import FEATURE as DASHBOARDS
+from .fingerprint import fingerprint as inputs_fingerprint
+from .fingerprint import remember, still_valid
 from .outbox import Pusher, PushResult
 from .properties import definitions
 from .task_figures import TaskFigures, task_figures
 from .tasks import TaskOptions, TaskResult
 
 __all__ = ["DASHBOARDS", "PushResult", "Pusher", "TaskFigures", "TaskOptions", "TaskResult", "definitions",
-           "task_figures"]
+           "inputs_fingerprint", "remember", "still_valid", "task_figures"]

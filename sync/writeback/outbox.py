@@ -26,7 +26,7 @@ from kpi import CONTACT_FIELDS, DEAL_FIELDS, KpiConfig, iso, writeback_values
 from ..errors import PropertyNotOwned, StopRequested
 from ..secrets import redact
 from ..storage import Mirror, feature_state, grant_feature, refuse_feature, utc_now
-from . import dashboards
+from . import dashboards, fingerprint
 from .ownership import Ownership, check_properties
 from .tasks import TaskOptions, TaskPusher, TaskResult
 
@@ -56,6 +56,7 @@ class PushResult:
     dead: int = 0
     dropped: int = 0  # records gone from the CRM
     kpi_records: int = 0  # dashboard records computed
+    replanned: bool = True  # False: nothing the wanted values are computed from moved, so none was recomputed
     batches: int = 0
     schema_differences: list[tuple[str, str, object, object]] = field(default_factory=list)
     examples: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # property -> (id, value)
@@ -79,8 +80,18 @@ class Pusher:
     # -- wanted values -----------------------------------------------------------------------------
 
     def plan(self, result: PushResult | None = None) -> None:
-        """Bring the outbox's wanted values up to date from the mirror (funnel and KPIs refreshed first)."""
+        """Bring the outbox's wanted values up to date from the mirror (funnel and KPIs refreshed first); when
+        nothing they are computed from moved since the last plan (``fingerprint``), only the holds are renewed."""
         db = self.mirror.db
+        current = fingerprint.fingerprint(self.mirror, self.config, self.prefix, self.dashboards)
+        if fingerprint.still_valid(self.mirror, current, self.now):
+            log.info("nothing the wanted values and KPI records are computed from has changed: nothing recomputed")
+            if result is not None:
+                result.replanned = False
+            if self.ownership is not None:
+                with db.atomic():
+                    self._hold(self.ownership.blocked)
+            return
         wanted = writeback_values(db, self.config, self.now, self.should_stop)
         if self.should_stop():  # the funnel refresh stopped early: the wanted values would be incomplete
             raise StopRequested
@@ -118,6 +129,7 @@ class Pusher:
                           WHERE writeback_outbox.wanted IS NOT excluded.wanted""", {"now": utc_now()})
             if self.ownership is not None:
                 self._hold(self.ownership.blocked)
+            fingerprint.remember(self.mirror, current, wanted.next_clock_change())
 
     def _hold(self, blocked: dict[tuple[str, str], str]) -> None:
         """Values of a property that is not the worker's are held as ``blocked``; once it is fixed, pending again."""

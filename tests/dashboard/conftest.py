@@ -68,7 +68,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             settings = load_settings(db=path, stage_map=ENV["SMARKETING_STAGE_MAP"],
                                      source_goals=ENV["SMARKETING_SOURCE_GOALS"], monthly_goal=ENV[
                                          "SMARKETING_MONTHLY_GOAL"])
-            store_cycle(mirror.db, kpi_config(settings, mirror), datetime.now(UTC))
+            store_cycle(mirror, kpi_config(settings, mirror), datetime.now(UTC))
             portal_id = str(mirror.meta("portal_id"))
             zone = mirror.meta("time_zone") or "UTC"
     lead_at = datetime.fromisoformat(LEAD_AT[0].replace("Z", "+00:00"))

@@ -29,7 +29,7 @@ def test_runs_cycle_stores_results_and_its_dashboard_wants_the_password(sandbox_
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             line = process.stdout.readline()
-            if not line or json.loads(line)["event"].startswith("run done"):
+            if not line or json.loads(line)["event"].startswith(("run done", "run failed")):
                 break
         url = f"http://127.0.0.1:{port}"
         assert requests.get(url + "/", timeout=10).status_code == 401

@@ -142,3 +142,26 @@ def test_contacts_waiting_for_the_funnel_are_announced_until_the_next_cycle(site
         finally:
             mirror.db.execute("DELETE FROM funnel_pending")
     assert "next cycle" not in requests.get(site.url + "/", timeout=10).text
+
+
+def test_the_cycle_stores_the_results_again_only_when_what_they_are_computed_from_moved(serve, tmp_path) -> None:
+    """The same fingerprint as the plan's guards the kept results: the mirror, the settings and the clock."""
+    from datetime import UTC, datetime, timedelta
+
+    from sandbox import build_portal
+    from sync.app.dashboard.results import store_cycle
+    from tests.sync.helpers import run_sync
+
+    api, now = serve(build_portal()), datetime(2026, 11, 1, tzinfo=UTC)
+    config = KpiConfig(time_zone="America/New_York", currency="USD", stage_map={"1047290193": "lead"})
+    with Mirror(tmp_path / "m.db") as mirror:
+        run_sync(api, mirror)
+        assert (store_cycle(mirror, config, now) or 0) > 0
+        assert store_cycle(mirror, config, now + timedelta(minutes=15)) is None
+        assert store_cycle(mirror, KpiConfig(**{**config.__dict__, "sla_attempts": 3}), now) is not None
+        api("PATCH", "/crm/v3/objects/contacts/130", json={"properties": {"lifecyclestage": "opportunity"}})
+        run_sync(api, mirror)
+        assert store_cycle(mirror, config, now + timedelta(minutes=30)) is not None
+        until = datetime.fromisoformat(str(mirror.meta("results_valid_until")).replace("Z", "+00:00"))
+        assert store_cycle(mirror, config, until - timedelta(milliseconds=1)) is None
+        assert store_cycle(mirror, config, until) is not None

@@ -22,14 +22,17 @@ from click.testing import CliRunner
 from sandbox import build_portal
 from sync.app.cli import cli
 from sync.storage import Mirror
-from sync.storage.schema import VERSION
+from sync.storage.schema import COUNTED_TABLES, MONEY_COLUMNS, VERSION
 from tests.conftest import FIXTURES
 from tests.sync.helpers import run_sync
 
 MIRRORS = FIXTURES / "mirrors"
 EXPECTED = json.loads((MIRRORS / "golden-v3-kpi.json").read_text(encoding="utf-8"))
 TRIGGERS = {"funnel_contact_written_v2", "funnel_contact_changed_v2", "funnel_contact_deleted_v2",
-            "funnel_evidence_written_v2", "funnel_evidence_deleted_v2"}
+            "funnel_evidence_written_v2", "funnel_evidence_deleted_v2",
+            *(f"{table}_{column}_micros_{event}" for table, columns in MONEY_COLUMNS.items() for column in columns
+              for event in ("inserted", "updated")),
+            *(f"{table}_counted_{event}" for table in COUNTED_TABLES for event in ("insert", "update", "delete"))}
 
 
 def restore(dump: str, path: Path) -> Path:

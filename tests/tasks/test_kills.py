@@ -62,7 +62,7 @@ def test_kill_9_between_send_and_record_never_makes_a_second_task(serve, tmp_pat
                 assert time.monotonic() < deadline, "no create was sent"
                 time.sleep(0.002)
         else:
-            time.sleep(rng.uniform(0.3, 2.0))
+            time.sleep(rng.uniform(0.3, 1.2))  # a push with nothing changed plans nothing: it is quick
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         code = proc.wait(timeout=60)

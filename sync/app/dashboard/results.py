@@ -16,7 +16,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from kpi import DIMENSIONS, KpiConfig, KpiResult, compute, exact, iso, last_month_with_data, specs
+from kpi import DIMENSIONS, KpiConfig, KpiResult, clock_change, compute, exact, iso, last_month_with_data, specs
+
+from ...storage import Mirror
+from ...writeback import inputs_fingerprint, remember, still_valid
 
 MARKER = "*"
 MODES = {False: "default", True: "strict"}
@@ -83,15 +86,22 @@ def load(db: Any, period: str, strict: bool, by: str | None, config: str = "") -
     return [loads(text) for kpi, text in rows if kpi != MARKER]
 
 
-def store_cycle(db: Any, config: KpiConfig, now: datetime, should_stop: Callable[[], bool] = lambda: False) -> int:
+def store_cycle(mirror: Mirror, config: KpiConfig, now: datetime,
+                should_stop: Callable[[], bool] = lambda: False) -> int | None:
     """After the cycle's KPIs: the default period and the one before, both modes, overall and by each dimension.
 
-    Returns the results stored. By a dimension only the KPIs that allow it are computed; ``should_stop`` is asked
-    between two computations (a stop keeps what is stored).
+    Returns the results stored, or None when nothing they are computed from moved since the last store (the mirror's
+    change counters, the settings, the clock's next trigger: see :mod:`sync.writeback.fingerprint`). By a dimension
+    only the KPIs that allow it are computed; ``should_stop`` is asked between two computations (a stop keeps what
+    is stored, and the next cycle stores again).
     """
-    current = last_month_with_data(db, config, now)
+    db = mirror.db
+    current = inputs_fingerprint(mirror, config, "kpi_results")
+    if still_valid(mirror, current, now, name="results"):
+        return None
+    current_month = last_month_with_data(db, config, now)
     catalogue, stored, at = specs(), 0, iso(now)
-    for period in (current, current.previous()):
+    for period in (current_month, current_month.previous()):
         for strict in (False, True):
             for by in (None, *DIMENSIONS):
                 if should_stop():
@@ -100,4 +110,5 @@ def store_cycle(db: Any, config: KpiConfig, now: datetime, should_stop: Callable
                 results = compute(db, config, period, by=by, kpis=kpis, strict=strict, now=now)
                 store(db, results, str(period), strict, by, at, config_key(config))
                 stored += len(results)
+    remember(mirror, current, clock_change(db, config, now), name="results")
     return stored
