@@ -136,7 +136,7 @@ def build_portal(fixtures: str | Path | None = None, *, contacts: int | None = N
     """The default portal, a fixtures folder, or a generated portal of any size."""
     if contacts is not None or deals is not None:
         contacts = 1000 if contacts is None else contacts
-        portal = load_portal(generate_portal(contacts, contacts // 5 if deals is None else deals, seed))
+        portal = load_portal(generate_portal(contacts, contacts // 5 if deals is None else deals, seed), trusted=True)
     else:
         portal = load_portal(read_fixture_dir(fixtures or DEFAULT_PORTAL_DIR))
     gc.freeze()  # the portal lives as long as the process: later collections need not scan it
