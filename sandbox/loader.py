@@ -19,7 +19,9 @@ from typing import Any
 from . import associations as assoc
 from . import catalog
 from .bulk import paused_gc
+from .generate import Generated
 from .portal import Portal, created_property, last_modified_property
+from .portal import link as add_link
 from .records import Record
 
 OBJECT_FILES = catalog.ALL_OBJECT_TYPES  # contacts.json ... notes.json, tickets.json, products.json, ...
@@ -52,23 +54,41 @@ def read_fixture_dir(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def load_portal(data: dict[str, Any], *, clock: Callable[[], float] = time.time, trusted: bool = False) -> Portal:
-    """The portal of ``data``; ``trusted`` data (the generator's, whose output the tests load checked) skips the
-    per-record checks and takes ownership of the records' property dicts, which a million contacts need."""
+def load_portal(data: dict[str, Any], *, clock: Callable[[], float] = time.time) -> Portal:
     with paused_gc():
-        return _load(data, clock, trusted)
+        portal = _with_metadata(data, clock)
+        for object_type in OBJECT_FILES:
+            _load_records(portal, object_type, data.get(object_type, []))
+        for object_type in OBJECT_FILES:
+            _link_records(portal, object_type, data.get(object_type, []))
+        return portal
 
 
-def _load(data: dict[str, Any], clock: Callable[[], float], trusted: bool) -> Portal:
+def load_generated(made: Generated, *, clock: Callable[[], float] = time.time) -> Portal:
+    """The portal of a generated one, its records adopted as they are: the generator's output is what the checked
+    :func:`load_portal` accepts (its tests load it so), and at a million contacts the checks and copies cost."""
+    with paused_gc():
+        portal = _with_metadata(made.metadata, clock)
+        for object_type, records in made.records.items():
+            store = portal.stores[object_type]
+            for record in records:
+                store.add(record)
+                if object_type == "contacts":
+                    portal.index_email(record)
+        stores, type_ids, reverse = portal.stores, assoc.TYPE_IDS, assoc.REVERSE
+        for from_type, from_id, to_type, to_id, name in made.links:
+            type_id = type_ids[name]
+            add_link(stores[from_type].records[from_id].associations.setdefault(to_type, {}), to_id, type_id)
+            add_link(stores[to_type].records[to_id].associations.setdefault(from_type, {}), from_id, reverse[type_id])
+        return portal
+
+
+def _with_metadata(data: dict[str, Any], clock: Callable[[], float]) -> Portal:
     portal = Portal({**DEFAULT_ACCOUNT, **data.get("account", {})}, clock=clock)
     portal.owners = copy.deepcopy(_results(data, "owners"))
     portal.pipelines = copy.deepcopy(_results(data, "pipelines"))
     portal.campaigns = copy.deepcopy(_results(data, "campaigns"))
     _declare_properties(portal, data.get("properties", {}))
-    for object_type in OBJECT_FILES:
-        (_adopt_records if trusted else _load_records)(portal, object_type, data.get(object_type, []))
-    for object_type in OBJECT_FILES:
-        (_adopt_links if trusted else _link_records)(portal, object_type, data.get(object_type, []))
     return portal
 
 
@@ -157,35 +177,3 @@ def _link_records(portal: Portal, object_type: str, items: list[dict[str, Any]])
                     raise PortalLoadError(f"{where}: associated {to_type} {link.get('id')} does not exist")
                 portal.associate(object_type, str(item["id"]), to_type, str(link["id"]), type_id)
 
-
-def _adopt_records(portal: Portal, object_type: str, items: list[dict[str, Any]]) -> None:
-    """:func:`_load_records` for trusted data: the same records, without the checks or the copies."""
-    store, contacts = portal.stores[object_type], object_type == "contacts"
-    created_name, modified_name = created_property(object_type), last_modified_property(object_type)
-    for item in items:
-        props, record_id = item["properties"], item["id"]
-        props.setdefault("hs_object_id", record_id)
-        props.setdefault(created_name, item["createdAt"])
-        props.setdefault(modified_name, item["updatedAt"])
-        record = Record(record_id, props, item["createdAt"], item["updatedAt"], item["archived"],
-                        item.get("archivedAt"), item.get("propertiesWithHistory") or {})
-        store.add(record)
-        if contacts:
-            portal.index_email(record)
-
-
-def _adopt_links(portal: Portal, object_type: str, items: list[dict[str, Any]]) -> None:
-    """:func:`_link_records` for trusted data: both directions set straight on the records."""
-    records, type_ids, reverse = portal.stores[object_type].records, assoc.TYPE_IDS, assoc.REVERSE
-    for item in items:
-        links = item.get("associations")
-        if not links:
-            continue
-        src_id = item["id"]
-        src = records[src_id].associations
-        for to_type, block in links.items():
-            targets, others = src.setdefault(to_type, {}), portal.stores[to_type].records
-            for link in block["results"]:
-                type_id, to_id = type_ids[link["type"]], link["id"]
-                targets.setdefault(to_id, set()).add(type_id)
-                others[to_id].associations.setdefault(object_type, {}).setdefault(src_id, set()).add(reverse[type_id])

@@ -45,6 +45,15 @@ def _millis(text: str | None) -> int:
         return 0
 
 
+_TYPE_SETS: dict[frozenset[int], frozenset[int]] = {}
+
+
+def link(targets: dict[str, frozenset[int]], to_id: str, type_id: int) -> None:
+    """Add one association type to a link; the few distinct sets of types are shared, not one per link."""
+    types = targets.get(to_id, frozenset()) | {type_id}
+    targets[to_id] = _TYPE_SETS.setdefault(types, types)
+
+
 class ObjectStore:
     """Records of one type, kept in id order so a list page starts with one bisect."""
 
@@ -258,8 +267,8 @@ class Portal:
         dst = self.stores[dst_type].records.get(dst_id)
         if src is None or dst is None:
             raise not_found(src_id if src is None else dst_id)
-        src.associations.setdefault(dst_type, {}).setdefault(dst_id, set()).add(type_id)
-        dst.associations.setdefault(src_type, {}).setdefault(src_id, set()).add(assoc.REVERSE[type_id])
+        link(src.associations.setdefault(dst_type, {}), dst_id, type_id)
+        link(dst.associations.setdefault(src_type, {}), src_id, assoc.REVERSE[type_id])
 
     def disassociate(self, src_type: str, src: Record, dst_type: str, dst_id: str) -> None:
         src.associations.get(dst_type, {}).pop(dst_id, None)

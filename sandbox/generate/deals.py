@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..records import Record
 from .draws import ANCHOR, DAY, HOUR, MINUTE, SPAN, iso
 from .state import Draft
 from .vocabulary import (
@@ -15,9 +14,9 @@ from .vocabulary import (
 
 
 class Deals(Draft):
-    def _deals(self, n: int) -> list[dict[str, Any]]:
+    def _deals(self, n: int) -> None:
         """Deals sit on the hottest contacts and their outcome follows the contact (customers have won)."""
-        rng, rnd, records = self.rng, self.rng.random, []
+        rng, rnd = self.rng, self.rng.random
         seen: dict[int, int] = {}  # contact index -> its earlier deals, as of its latest one
         alive = [i for i, c in enumerate(self.contacts) if not c.archived] or list(range(self.n_contacts))
         owned = [i for i in alive if self.contacts[i].owner >= 0] or alive
@@ -65,8 +64,8 @@ class Deals(Draft):
                      "hs_is_closed": "false" if outcome == "open" else "true",
                      "hs_is_closed_won": "true" if outcome == "won" else "false",
                      "hs_deal_stage_probability": current[2], "hubspot_owner_id": self.owner_ids[owner],
-                     "hs_analytics_source": contact.record["properties"]["hs_analytics_source"] if contact else None,
-                     "createdate": iso(created), "hs_lastmodifieddate": times[-1], "hs_object_id": did}
+                     "hs_analytics_source": contact.record.properties["hs_analytics_source"] if contact else None,
+                     "createdate": (made := iso(created)), "hs_lastmodifieddate": times[-1], "hs_object_id": did}
             if outcome == "lost":
                 props["closed_lost_reason"] = rng.pick(LOST_REASONS)
             for s, (stage_id, stamp) in enumerate(zip(path, times)):
@@ -79,14 +78,11 @@ class Deals(Draft):
                 other = rng.pick(mates)
                 if other not in people and not self.contacts[other].archived:
                     people.append(other)
-            links = {"contacts": {"results": [{"id": str(p + 1), "type": "deal_to_contact"} for p in people]}
-                     } if people else {}
+            links = [("contacts", str(p + 1), "deal_to_contact") for p in people]
             if company >= 0:
-                links["companies"] = {"results": [{"id": str(company + 1), "type": "deal_to_company"},
-                                                  {"id": str(company + 1), "type": "deal_to_company_unlabeled"}]}
+                links += [("companies", str(company + 1), "deal_to_company"),
+                          ("companies", str(company + 1), "deal_to_company_unlabeled")]
             for p in people:
                 self.contact_deal.setdefault(p, did)
-            records.append({"id": did, "properties": props, "createdAt": props["createdate"],
-                            "updatedAt": times[-1], "archived": False, "associations": links})
-        return records
+            self.emit("deals", Record(did, props, made, times[-1]), links)
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..records import Record
 from .draws import ANCHOR, DAY, HOUR, MINUTE, SPAN, iso
 from .state import Contact, Draft
 from .vocabulary import (
@@ -61,10 +60,10 @@ class People(Draft):
                 events += [("", t), (back, t + 1000 + rng.below(MINUTE))]
         return events
 
-    def _contacts(self) -> list[dict[str, Any]]:
+    def _contacts(self) -> None:
         rng, rnd, owners = self.rng, self.rng.random, self.owner_ids
         self.pick_final, self.pick_start = rng.weighted(FINAL_MIX), rng.weighted(START_MIX)
-        pick_source, records, names, domains, taken = rng.weighted(SOURCE_MIX), [], [], [], set()
+        pick_source, names, domains, taken = rng.weighted(SOURCE_MIX), [], [], set()
         for k in range(self.n_companies):  # names and unique domains; contacts use the domain for their email
             head, tail = rng.pick(CO_HEADS), rng.pick(CO_TAILS)
             slug = f"{head}{tail}".lower()
@@ -121,24 +120,23 @@ class People(Draft):
                 if kind == "CRM_UI":
                     entry["sourceId"], entry["updatedByUserId"] = f"userId:{uid}", uid
                 history.append(entry)
-            record = {"id": cid, "properties": props, "createdAt": stamps[0], "updatedAt": modified,
-                      "archived": False, "propertiesWithHistory": {"lifecyclestage": history}}
             archived = rnd() < 0.01
-            if archived:
-                record["archived"], record["archivedAt"] = True, iso(min(events[-1][1] + 30 * DAY, ANCHOR - 1))
+            record = Record(cid, props, stamps[0], modified, archived,
+                            iso(min(events[-1][1] + 30 * DAY, ANCHOR - 1)) if archived else None,
+                            {"lifecyclestage": history})
             if company >= 0:
                 self.members[company].append(i)
-                record["associations"] = {"companies": {"results": [
-                    {"id": str(company + 1), "type": "contact_to_company"},
-                    {"id": str(company + 1), "type": "contact_to_company_unlabeled"}]}}
-            records.append(record)
+                to = str(company + 1)
+                self.emit("contacts", record, (("companies", to, "contact_to_company"),
+                                               ("companies", to, "contact_to_company_unlabeled")))
+            else:
+                self.emit("contacts", record, ())
             self.contacts.append(Contact(record, stage, owner, created, assigned, dict(events),
                                           company, archived))
-        return records
 
-    def _companies(self) -> list[dict[str, Any]]:
+    def _companies(self) -> None:
         """A company takes the most advanced standard stage of its contacts, and changed when one reached it."""
-        rng, records = self.rng, []
+        rng = self.rng
         for k, members in enumerate(self.members):
             people = [self.contacts[i] for i in members]
             created = min((c.created for c in people), default=ANCHOR - rng.below(SPAN)) - rng.below(DAY)
@@ -150,8 +148,7 @@ class People(Draft):
                      "city": city, "country": country, "numberofemployees": str(employees),
                      "annualrevenue": str(employees * rng.randint(80, 250) * 1000), "lifecyclestage": stage,
                      "hubspot_owner_id": self.owner_ids[best.owner] if best and best.owner >= 0 else None,
-                     "createdate": iso(created), "hs_lastmodifieddate": iso(modified), "hs_object_id": str(k + 1)}
-            records.append({"id": str(k + 1), "properties": props, "createdAt": props["createdate"],
-                            "updatedAt": props["hs_lastmodifieddate"], "archived": False})
-        return records
+                     "createdate": (made := iso(created)), "hs_lastmodifieddate": (changed := iso(modified)),
+                     "hs_object_id": str(k + 1)}
+            self.emit("companies", Record(str(k + 1), props, made, changed), ())
 

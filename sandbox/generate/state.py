@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
+from ..records import Record
 from .draws import Rng
+
+Link = tuple[str, str, str, str, str]  # from type, from id, to type, to id, association type name
 
 
 class Contact(NamedTuple):
     """What companies, deals and engagements need to know about a generated contact."""
-    record: dict[str, Any]
+    record: Record
     stage: str
     owner: int  # index into owners, -1 if none
     created: int
@@ -34,3 +37,10 @@ class Draft:
         self.domains: list[str] = []
         self.pick_final: Callable[[], str] = str
         self.pick_start: Callable[[], str] = str
+        self.records: dict[str, list[Record]] = {}  # object type -> records in id order
+        self.links: list[Link] = []
+
+    def emit(self, object_type: str, record: Record, links: Iterable[tuple[str, str, str]]) -> None:
+        """One generated record and its associations (to type, to id, type name), in generation order."""
+        self.records.setdefault(object_type, []).append(record)
+        self.links += [(object_type, record.id, to_type, to_id, name) for to_type, to_id, name in links]
