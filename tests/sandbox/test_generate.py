@@ -333,6 +333,6 @@ def test_the_sandbox_adopts_the_portal_the_checked_loader_builds() -> None:
     linked = [r for r in adopted.stores["deals"].records.values() if r.associations.get("contacts")]
     assert linked and all(adopted.stores["contacts"].records[c].associations["deals"][r.id]
                           for r in linked for c in r.associations["contacts"])
-    emails = [r.properties["email"] for r in adopted.stores["contacts"].records.values() if not r.archived]
+    emails = [str(r.properties["email"]) for r in adopted.stores["contacts"].records.values() if not r.archived]
     assert [getattr(adopted.find("contacts", e.upper(), "email"), "id", None) for e in emails] == \
         [getattr(checked.find("contacts", e.upper(), "email"), "id", None) for e in emails]
