@@ -62,8 +62,10 @@ class ObjectStore:
         self.records: dict[str, Record] = {}
         self._ids: list[int] = []
         self._ordered: list[Record] = []
+        self.changes = 0  # records added or removed, so far
 
     def add(self, record: Record) -> None:
+        self.changes += 1
         key = int(record.id)
         if record.id in self.records:
             self._ordered[bisect.bisect_left(self._ids, key)] = record
@@ -77,6 +79,7 @@ class ObjectStore:
         self.records[record.id] = record
 
     def remove(self, record_id: str) -> None:
+        self.changes += 1
         del self.records[record_id]
         at = bisect.bisect_left(self._ids, int(record_id))
         del self._ids[at], self._ordered[at]
@@ -105,6 +108,7 @@ class Portal:
         self.campaigns: list[dict[str, Any]] = []
         self.schemas: dict[str, dict[str, Any]] = {}
         self.custom_objects_allowed = True
+        self.writes = 0  # records written (touched or archived) through the portal, so far
         self._emails: dict[str, str] = {}
 
     # -- types and metadata ------------------------------------------------------------------
@@ -242,6 +246,7 @@ class Portal:
         record.archived, record.archived_at = True, now
         record.updated_at = now
         record.written_at = self.clock()
+        self.writes += 1
         if object_type == "contacts":
             self._release_email(record)
 
@@ -402,6 +407,7 @@ class Portal:
         record.updated_at = now
         record.properties[last_modified_property(object_type)] = now
         record.written_at = self.clock()
+        self.writes += 1
 
     def _move_lifecycle(self, record: Record, new: str | None, source: str) -> bool:
         """Forward moves only: HubSpot ignores a move backwards unless the stage was cleared first.
