@@ -35,7 +35,7 @@ from typing import Any
 
 from bench.ceiling import capture
 from bench.ceiling import measure as measure_ceiling
-from bench.portal import BenchPortal, Run
+from bench.portal import BenchPortal, Run, progress
 from bench.sandbox_pages import RESULTS
 from bench.targets import CEILING_MAX_CONTACTS, million_targets
 from kpi import DIMENSIONS
@@ -94,6 +94,7 @@ def measure_size(folder: Path, contacts: int, seed: int, changed: float, ceiling
             bodies = capture(portal.url, folder / "ceiling-source.db")
             figures["ceiling"] = {**measure_ceiling(bodies, folder / "ceiling-source.db"), "contacts": contacts}
             del bodies
+            progress(f"  ceiling: {figures['ceiling']['records_per_second']:,} records/s")
         figures["kpi_sets"] = {by or "all": kpi_figures(*portal.kpis(by)) for by in (None, *DIMENSIONS)}
         figures["kpis"] = figures["kpi_sets"]["all"]
 
@@ -101,6 +102,7 @@ def measure_size(folder: Path, contacts: int, seed: int, changed: float, ceiling
         figures["read_back_sync"] = sync_figures(portal.smarketing("sync"), 0)
         figures["unchanged_cycle"] = cycle_figures(*portal.cycle())
         moved = {"contacts": portal.change("contacts", changed, seed), "deals": portal.change("deals", changed, seed)}
+        progress(f"  changed {moved['contacts']:,} contacts and {moved['deals']:,} deals")
         figures["changed_cycle"] = cycle_figures(*portal.cycle())
     cycle = figures["changed_cycle"]
     incremental = Run(cycle["sync_seconds"], cycle["peak_rss_mb"], cycle["parts"]["sync_stats"])
@@ -233,13 +235,29 @@ def _push_line(push: dict[str, Any]) -> str:
             f"({push['write_requests_per_1000_records']} per 1,000) in {push['seconds']} s")
 
 
+def report(path: Path) -> int:
+    if not path.exists():
+        print(f"no run kept in {path}", file=sys.stderr)
+        return 2
+    result = json.loads(path.read_text())
+    checks = targets(result) + million_targets(result, RESULTS)
+    result["targets"] = [{"what": w, "measured": m, "passed": p} for w, m, p in checks]
+    print_table(result)
+    return 0 if all(t["passed"] for t in result["targets"]) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--changed", type=float, default=0.01, help="share of contacts and of deals changed")
     parser.add_argument("--limited-contacts", type=int, default=5_000, help="portal size for the rate-limit run")
+    parser.add_argument("--report", action="store_true",
+                        help="print the table and targets of the run bench/results keeps for --contacts, measuring "
+                             "nothing (targets that compare with another run read it as it is now)")
     args = parser.parse_args(argv)
+    if args.report:
+        return report(RESULTS / f"bench-{args.contacts}.json")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         folders = {name: Path(tmp) / name for name in ("fifth", "size", "limited")}

@@ -60,12 +60,21 @@ class Run:
         return sum(self.stats["requests_by_route"].get(route, 0) for route in WRITE_ROUTES)
 
 
+_STARTED = time.perf_counter()
+
+
+def progress(line: str) -> None:
+    """A step done, on stderr: a run of a million contacts takes most of an hour."""
+    print(f"[{time.perf_counter() - _STARTED:6.0f} s] {line}", file=sys.stderr, flush=True)
+
+
 class BenchPortal:
     """``smarketing sandbox OPTIONS`` on a free port with a mirror in ``folder``; stop it with ``close``."""
 
     def __init__(self, folder: Path, *options: str) -> None:
         self.folder, self.db = folder, folder / "mirror.db"
         self.process, self.url, self.startup_seconds = start_sandbox(*options)
+        progress(f"sandbox {' '.join(options)} up in {self.startup_seconds:.1f} s")
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {DEFAULT_TOKEN}"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("SMARKETING_")}
@@ -107,6 +116,8 @@ class BenchPortal:
         status, peak_kb = map(int, done.stdout.split()) if done.returncode == 0 else (done.returncode, 0)
         if status:
             raise SystemExit(f"python -m {module} {' '.join(args)} exited with status {status}:\n{done.stderr}")
+        progress(f"  {module} {' '.join(args[-2:] if module == 'bench.kpis' else args)}: {seconds:.1f} s, "
+                 f"peak RSS {peak_kb / 1024:.0f} MB")
         return Run(seconds, peak_kb / 1024, self.stats())
 
     def count(self, table: str, where: str = "1 = 1") -> int:
