@@ -264,8 +264,8 @@ def main(argv: list[str] | None = None) -> int:
         for folder in folders.values():
             folder.mkdir()
         on_fifth = args.contacts > CEILING_MAX_CONTACTS  # where the ceiling's bodies and rows fit in memory
-        fifth = measure_size(folders["fifth"], args.contacts // 5, args.seed, args.changed, ceiling=on_fifth)
         size = measure_size(folders["size"], args.contacts, args.seed, args.changed, ceiling=not on_fifth)
+        fifth = measure_size(folders["fifth"], args.contacts // 5, args.seed, args.changed, ceiling=on_fifth)
         limited = measure_rate_limit(folders["limited"], args.limited_contacts, args.seed)
     result: dict[str, Any] = {
         "contacts": args.contacts, "seed": args.seed, "changed_share": args.changed,
