@@ -7,12 +7,15 @@ from ``os.wait4`` on its own pid, so neither the sandbox nor the benchmark is ev
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,8 @@ from bench.sandbox_pages import start_sandbox
 from sandbox import DEFAULT_TOKEN
 
 RECORD_TABLES = ("contacts", "deals", "companies", "engagements")
+ROOT = Path(__file__).resolve().parent.parent  # bench.cycle and bench.kpis run from a scratch folder
+QUOTA, MONTHLY_GOAL = "1500000", "250000"  # revenue settings the KPI set needs for its reverse funnel and daily goal
 WRITE_ROUTES = ("POST /crm/v3/objects/{objectType}/batch/update", "POST /crm/v3/objects/{objectType}/batch/upsert")
 # Runs a command and prints its exit status and peak RSS (kB). A child's ru_maxrss starts at its parent's
 # RSS at the fork, so the parent is this bare interpreter, not the benchmark.
@@ -55,18 +60,29 @@ class Run:
         return sum(self.stats["requests_by_route"].get(route, 0) for route in WRITE_ROUTES)
 
 
+_STARTED = time.perf_counter()
+
+
+def progress(line: str) -> None:
+    """A step done, on stderr: a run of a million contacts takes most of an hour."""
+    print(f"[{time.perf_counter() - _STARTED:6.0f} s] {line}", file=sys.stderr, flush=True)
+
+
 class BenchPortal:
     """``smarketing sandbox OPTIONS`` on a free port with a mirror in ``folder``; stop it with ``close``."""
 
     def __init__(self, folder: Path, *options: str) -> None:
         self.folder, self.db = folder, folder / "mirror.db"
         self.process, self.url, self.startup_seconds = start_sandbox(*options)
+        progress(f"sandbox {' '.join(options)} up in {self.startup_seconds:.1f} s")
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {DEFAULT_TOKEN}"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("SMARKETING_")}
         self.env.update(SMARKETING_HUBSPOT_BASE_URL=self.url, SMARKETING_HUBSPOT_TOKEN=DEFAULT_TOKEN,
                         SMARKETING_DB=str(self.db), SMARKETING_SEARCH_LAG_SECONDS="0",
-                        SMARKETING_SYNC_OVERLAP_SECONDS="0", SMARKETING_LOG_LEVEL="WARNING")
+                        SMARKETING_SYNC_OVERLAP_SECONDS="0", SMARKETING_LOG_LEVEL="WARNING",
+                        SMARKETING_QUOTA=QUOTA, SMARKETING_MONTHLY_GOAL=MONTHLY_GOAL,
+                        PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))))
 
     def __enter__(self) -> BenchPortal:
         return self
@@ -83,14 +99,25 @@ class BenchPortal:
 
     def smarketing(self, command: str) -> Run:
         """``smarketing COMMAND`` to completion (cwd: no .env of the caller is read), with fresh counters."""
+        return self._process("sync", command)
+
+    def kpis(self, by: str | None) -> tuple[Run, dict[str, Any]]:
+        """The KPI set for 12 months from cold (:mod:`bench.kpis`), segmented ``by``."""
+        out = self.folder / "kpis.json"
+        run = self._process("bench.kpis", str(self.db), str(out), *(("--by", by) if by else ()))
+        return run, json.loads(out.read_text())
+
+    def _process(self, module: str, *args: str) -> Run:
         requests.post(f"{self.url}/_sandbox/stats/reset", timeout=10).raise_for_status()
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", WRAPPER, "-m", "sync", command], env=self.env,
+        done = subprocess.run([sys.executable, "-c", WRAPPER, "-m", module, *args], env=self.env,
                               cwd=self.folder, capture_output=True, text=True)
         seconds = time.perf_counter() - started
         status, peak_kb = map(int, done.stdout.split()) if done.returncode == 0 else (done.returncode, 0)
         if status:
-            raise SystemExit(f"smarketing {command} exited with status {status}:\n{done.stderr}")
+            raise SystemExit(f"python -m {module} {' '.join(args)} exited with status {status}:\n{done.stderr}")
+        progress(f"  {module} {' '.join(args[-2:] if module == 'bench.kpis' else args)}: {seconds:.1f} s, "
+                 f"peak RSS {peak_kb / 1024:.0f} MB")
         return Run(seconds, peak_kb / 1024, self.stats())
 
     def count(self, table: str, where: str = "1 = 1") -> int:
@@ -100,21 +127,47 @@ class BenchPortal:
     def records(self) -> int:
         return sum(self.count(table) for table in RECORD_TABLES)
 
-    def written(self) -> dict[tuple[str, str, str], str | None]:
-        """(object type, id, property) -> the value last confirmed written, from the outbox."""
-        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as conn:
-            return {(t, i, p): w for t, i, p, w in conn.execute(
-                "SELECT object_type, object_id, property, written FROM writeback_outbox WHERE confirmed = 1")}
-
     def push(self) -> tuple[Run, dict[str, int]]:
         """One ``smarketing push``; and the records it wrote, by object type (a new ``as_of`` alone is not a change)."""
-        before = self.written()
+        self._remember_written()
         run = self.smarketing("push")
-        records: dict[str, set[str]] = {}
-        for key, value in self.written().items():
-            if key[2] != "as_of" and before.get(key, object()) != value:
-                records.setdefault(key[0], set()).add(key[1])
-        return run, {object_type: len(ids) for object_type, ids in records.items()}
+        return run, self._written_since()
+
+    def cycle(self) -> tuple[Run, dict[str, Any], dict[str, int]]:
+        """One worker cycle (:mod:`bench.cycle`): the Run (its counters are the KPIs and push's), the parts' figures,
+        and the records it wrote by object type."""
+        out = self.folder / "cycle.json"
+        self._remember_written()
+        run = self._process("bench.cycle", str(out))
+        return run, json.loads(out.read_text()), self._written_since()
+
+    def _remember_written(self) -> None:
+        """The outbox's confirmed values, copied in SQLite (at a million contacts they would not fit a dict)."""
+        with self._scratch() as conn:
+            conn.execute("DROP TABLE IF EXISTS before")
+            conn.execute("CREATE TABLE before AS SELECT object_type, object_id, property, written "
+                         "FROM m.writeback_outbox WHERE confirmed = 1")
+            conn.execute("CREATE INDEX before_key ON before (object_type, object_id, property)")
+
+    def _written_since(self) -> dict[str, int]:
+        """Records with a confirmed value that is new or other than when remembered, by object type."""
+        with self._scratch() as conn:
+            return dict(conn.execute(
+                "SELECT o.object_type, count(DISTINCT o.object_id) FROM m.writeback_outbox o LEFT JOIN before b "
+                "ON b.object_type = o.object_type AND b.object_id = o.object_id AND b.property = o.property "
+                "WHERE o.confirmed = 1 AND o.property != 'as_of' "
+                "AND (b.object_id IS NULL OR b.written IS NOT o.written) "
+                "GROUP BY o.object_type").fetchall())
+
+    @contextmanager
+    def _scratch(self) -> Iterator[sqlite3.Connection]:
+        """A scratch database beside the mirror, the mirror attached read-only as ``m``."""
+        conn = sqlite3.connect(f"file:{self.folder / 'outbox-before.db'}", uri=True, isolation_level=None)
+        try:
+            conn.execute("ATTACH ? AS m", (f"file:{self.db}?mode=ro",))
+            yield conn
+        finally:
+            conn.close()
 
     def change(self, object_type: str, share: float, seed: int) -> int:
         """Change ``share`` of the live records as CRM users do, 100 a batch update; how many changed.

@@ -135,7 +135,8 @@ def _matching_ids(app: SandboxApp, t: str, body: dict[str, Any]) -> list[str]:
     query = compile_query(body.get("query"), SEARCHABLE.get(t, ()))
     key, descending = sort_key(body.get("sorts"), types, created_property(t))
     visible_before = app.portal.clock() - app.search_lag
-    found = [r for r in app.portal.stores[t].records.values()
+    pool = app.modified_index.candidates(app.portal, t, body)
+    found = [r for r in (app.portal.stores[t].records.values() if pool is None else pool)
              if not r.archived and r.written_at <= visible_before and matches(r) and query(r)]
     found.sort(key=key, reverse=descending)
     return [r.id for r in found]

@@ -14,6 +14,7 @@ from typing import Any
 from . import api_associations, api_meta, api_objects
 from .errors import ApiError, correlation_id, resource_not_found, unauthorized
 from .limits import UNTHROTTLED, FaultInjector, RateLimiter, injected_error
+from .modified_index import ModifiedIndex
 from .portal import Portal
 from .routing import LEGACY_MESSAGE, Call, Reply, Router, canonical_path, legacy_api
 from .tiers import Tiers
@@ -131,6 +132,7 @@ class SandboxApp:
                                     self.config.fault_seed, self.config.slow_seconds)
         self.stats = Stats()
         self.search_cache = SearchCache(enabled=not self.search_lag)
+        self.modified_index = ModifiedIndex()
         self.router = Router()
         for module in (api_objects, api_meta, api_associations):
             module.register(self.router)

@@ -46,6 +46,15 @@ def _millis(text: str | None) -> int:
         return 0
 
 
+_TYPE_SETS: dict[frozenset[int], frozenset[int]] = {}
+
+
+def link(targets: dict[str, frozenset[int]], to_id: str, type_id: int) -> None:
+    """Add one association type to a link; the few distinct sets of types are shared, not one per link."""
+    types = targets.get(to_id, frozenset()) | {type_id}
+    targets[to_id] = _TYPE_SETS.setdefault(types, types)
+
+
 class ObjectStore:
     """Records of one type, kept in id order so a list page starts with one bisect."""
 
@@ -54,8 +63,10 @@ class ObjectStore:
         self.records: dict[str, Record] = {}
         self._ids: list[int] = []
         self._ordered: list[Record] = []
+        self.changes = 0  # records added or removed, so far
 
     def add(self, record: Record) -> None:
+        self.changes += 1
         key = int(record.id)
         if record.id in self.records:
             self._ordered[bisect.bisect_left(self._ids, key)] = record
@@ -69,6 +80,7 @@ class ObjectStore:
         self.records[record.id] = record
 
     def remove(self, record_id: str) -> None:
+        self.changes += 1
         del self.records[record_id]
         at = bisect.bisect_left(self._ids, int(record_id))
         del self._ids[at], self._ordered[at]
@@ -97,6 +109,7 @@ class Portal:
         self.campaigns: list[dict[str, Any]] = []
         self.schemas: dict[str, dict[str, Any]] = {}
         self.custom_objects_allowed = True
+        self.writes = 0  # records written (touched or archived) through the portal, so far
         self._emails: dict[str, str] = {}
 
     # -- types and metadata ------------------------------------------------------------------
@@ -234,6 +247,7 @@ class Portal:
         record.archived, record.archived_at = True, now
         record.updated_at = now
         record.written_at = self.clock()
+        self.writes += 1
         if object_type == "contacts":
             self._release_email(record)
 
@@ -259,8 +273,8 @@ class Portal:
         dst = self.stores[dst_type].records.get(dst_id)
         if src is None or dst is None:
             raise not_found(src_id if src is None else dst_id)
-        src.associations.setdefault(dst_type, {}).setdefault(dst_id, set()).add(type_id)
-        dst.associations.setdefault(src_type, {}).setdefault(src_id, set()).add(assoc.REVERSE[type_id])
+        link(src.associations.setdefault(dst_type, {}), dst_id, type_id)
+        link(dst.associations.setdefault(src_type, {}), src_id, assoc.REVERSE[type_id])
 
     def disassociate(self, src_type: str, src: Record, dst_type: str, dst_id: str) -> None:
         src.associations.get(dst_type, {}).pop(dst_id, None)
@@ -397,6 +411,7 @@ class Portal:
         record.updated_at = now
         record.properties[last_modified_property(object_type)] = now
         record.written_at = self.clock()
+        self.writes += 1
 
     def _move_lifecycle(self, record: Record, new: str | None, source: str) -> bool:
         """Forward moves only: HubSpot ignores a move backwards unless the stage was cleared first.

@@ -40,7 +40,7 @@ class Record:
     # property -> [{"value", "timestamp", "sourceType", ...}], newest first; only where known.
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # to type -> {to id -> {association type ids}}
-    associations: dict[str, dict[str, set[int]]] = field(default_factory=dict)
+    associations: dict[str, dict[str, frozenset[int]]] = field(default_factory=dict)
     # clock time of the last API write: search does not see the record until the lag has passed.
     written_at: float = 0.0
 

@@ -12,9 +12,10 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .app import SandboxApp, SandboxConfig
+from .bulk import paused_gc
 from .errors import bad_request
-from .generate import generate_portal
-from .loader import DEFAULT_PORTAL_DIR, load_portal, read_fixture_dir
+from .generate import generate
+from .loader import DEFAULT_PORTAL_DIR, load_generated, load_portal, read_fixture_dir
 from .portal import Portal
 
 
@@ -134,10 +135,11 @@ class SandboxServer:
 def build_portal(fixtures: str | Path | None = None, *, contacts: int | None = None,
                  deals: int | None = None, seed: int = 1) -> Portal:
     """The default portal, a fixtures folder, or a generated portal of any size."""
-    if contacts is not None or deals is not None:
-        contacts = 1000 if contacts is None else contacts
-        portal = load_portal(generate_portal(contacts, contacts // 5 if deals is None else deals, seed))
-    else:
-        portal = load_portal(read_fixture_dir(fixtures or DEFAULT_PORTAL_DIR))
-    gc.freeze()  # the portal lives as long as the process: later collections need not scan it
+    with paused_gc():  # one pause over generation and load: a collection between them would scan it all
+        if contacts is not None or deals is not None:
+            contacts = 1000 if contacts is None else contacts
+            portal = load_generated(generate(contacts, contacts // 5 if deals is None else deals, seed))
+        else:
+            portal = load_portal(read_fixture_dir(fixtures or DEFAULT_PORTAL_DIR))
+        gc.freeze()  # the portal lives as long as the process: later collections need not scan it
     return portal

@@ -316,3 +316,23 @@ def test_campaigns_have_budget_totals(portal: dict) -> None:
 def test_the_sandbox_loads_the_portal(small: dict) -> None:
     portal = load_portal(small)
     assert len(portal.stores["contacts"].records) == len(small["contacts"])
+
+
+def test_the_sandbox_adopts_the_portal_the_checked_loader_builds() -> None:
+    """`smarketing sandbox --contacts` skips the loader's checks; the records and links must be the same."""
+    from sandbox.generate import generate
+    from sandbox.loader import load_generated
+
+    checked, adopted = load_portal(generate_portal(600, 120, 5)), load_generated(generate(600, 120, 5))
+    for object_type in OBJECT_TYPES:
+        records = checked.stores[object_type].records
+        assert records, object_type
+        assert records == adopted.stores[object_type].records
+        assert [r.id for r in checked.stores[object_type].iter_from(0)] == \
+            [r.id for r in adopted.stores[object_type].iter_from(0)]
+    linked = [r for r in adopted.stores["deals"].records.values() if r.associations.get("contacts")]
+    assert linked and all(adopted.stores["contacts"].records[c].associations["deals"][r.id]
+                          for r in linked for c in r.associations["contacts"])
+    emails = [str(r.properties["email"]) for r in adopted.stores["contacts"].records.values() if not r.archived]
+    assert [getattr(adopted.find("contacts", e.upper(), "email"), "id", None) for e in emails] == \
+        [getattr(checked.find("contacts", e.upper(), "email"), "id", None) for e in emails]
