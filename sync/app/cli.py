@@ -364,14 +364,7 @@ def dashboard_command(settings: Settings, port: int) -> None:
     with listening("127.0.0.1", port):
         server = DashboardServer(Dashboard(dashboard_data(settings, mirror)), port)
     click.echo(f"Dashboard of {settings.db} at {server.url} (Ctrl-C stops it)", err=True)
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-        mirror.close()
+    _serve(server.serve_forever, server.stop, mirror.close)
 
 
 @cli.command()
@@ -454,15 +447,21 @@ def sandbox(settings: Settings, **options: Any) -> None:
     counts = ", ".join(f"{len(s.records)} {t}" for t, s in portal.stores.items() if s.records)
     limits = "" if options["tier"] else ", unthrottled"
     click.echo(f"Sandbox portal ({server.app.tiers} tier{limits}) serving {counts} at {server.url}", err=True)
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+    _serve(server.serve_forever, server.close)
 
 
 def _interrupt(signum: int, frame: object) -> None:
     """SIGTERM (a container stop) ends the server like Ctrl-C: cleanly, exit status 0."""
     raise KeyboardInterrupt
+
+
+def _serve(serve_forever: Callable[[], None], *stops: Callable[[], None]) -> None:
+    """Serve until Ctrl-C or SIGTERM, then run ``stops`` in order."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for stop in stops:
+            stop()

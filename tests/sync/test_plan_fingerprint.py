@@ -10,11 +10,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from connector import HubSpotClient
 from kpi import KpiConfig
-from sandbox import build_portal
 from sync.storage import Mirror
 from sync.writeback import Pusher
 from tests.sync.helpers import run_sync
@@ -26,17 +23,6 @@ NOW = datetime(2026, 11, 1, tzinfo=UTC)
 KPI_WORK = re.compile(r"\b(funnel|contact_funnel|funnel_pending|deal_facts|temp\.wanted|contact_stage_history|"
                       r"engagements|deal_contacts|json_each)\b|(INSERT INTO|DELETE FROM) writeback_outbox", re.I)
 FINGERPRINT = "SELECT tbl, changes FROM mirror_changes"
-
-
-@pytest.fixture
-def api(serve):
-    return serve(build_portal())
-
-
-@pytest.fixture
-def mirror(tmp_path):
-    with Mirror(tmp_path / "m.db") as m:
-        yield m
 
 
 def traced_push(api, mirror, now, config=CONFIG):
