@@ -124,6 +124,12 @@ class JsonLog:
                 return record
         raise AssertionError(f"no {prefix!r} within {timeout} s: {self.lines[-5:]}")
 
+    def recent(self, n: int = 8) -> list[dict]:
+        """The last ``n`` lines read so far, those not waited for included (for a failure's message)."""
+        while not self._queue.empty() and (record := self._queue.get_nowait()) is not None:
+            self.lines.append(record)
+        return self.lines[-n:]
+
     def join(self) -> None:
         """Once the worker has ended: the rest of its lines."""
         self._thread.join(timeout=10)

@@ -42,11 +42,14 @@ def running(process: subprocess.Popen[str]) -> Iterator[JsonLog]:
             process.stdout.close()
 
 
-def stop_within_deadline(process: subprocess.Popen[str]) -> float:
-    """SIGTERM, then the seconds until the process exited 0 (at most 30 s are waited)."""
+def stop_within_deadline(process: subprocess.Popen[str], log: JsonLog | None = None) -> float:
+    """SIGTERM, then the seconds until the process exited 0 (at most 30 s are waited; a failure shows the log)."""
     sent = time.monotonic()
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=30) == 0
+    try:
+        assert process.wait(timeout=30) == 0
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"run did not stop within 30 s of SIGTERM: {log.recent() if log else ''}") from None
     return time.monotonic() - sent
 
 
@@ -56,7 +59,7 @@ def test_sigterm_during_the_kpi_step_of_a_30000_contact_cycle_ends_run_within_10
     worker = start_run(url, db, tmp_path, SYNC_INTERVAL_MINUTES="60")
     with running(worker) as log:
         log.wait_for("sync done", timeout=180)  # the KPI step starts now
-        took = stop_within_deadline(worker)
+        took = stop_within_deadline(worker, log)
     assert took < STOP_DEADLINE, f"the worker took {took:.1f} s to stop"
     events = [r.get("event", "") for r in log.lines]
     assert any(e.startswith("stopping: SIGTERM received") for e in events), events[-5:]
@@ -73,7 +76,7 @@ def test_sigterm_while_the_client_waits_to_retry_an_outage_ends_run_within_10_s(
         log.wait_for("run done", timeout=60)
         stop(process)  # the CRM goes away: connections are refused, and the client retries with back-off
         log.wait_for("retrying", timeout=60)
-        took = stop_within_deadline(worker)
+        took = stop_within_deadline(worker, log)
     assert took < STOP_DEADLINE, f"the worker took {took:.1f} s to stop"
 
 
@@ -81,12 +84,12 @@ def test_sigterm_during_a_sync_records_the_run_as_stopped_not_failed(tmp_path, s
     _, url = sandbox_process("--contacts", "20000", "--seed", "4")
     db = tmp_path / "m.db"
     worker = start_run(url, db, tmp_path)
-    with running(worker):
+    with running(worker) as log:
         deadline = time.monotonic() + 60
         while _count(db, "SELECT count(*) FROM contacts") < 1000:
             assert time.monotonic() < deadline and worker.poll() is None
             time.sleep(0.05)
-        stop_within_deadline(worker)
+        stop_within_deadline(worker, log)
     assert _count(db, "SELECT count(*) FROM contacts") < 20000, "the sync ended before the stop"
     with sqlite3.connect(db) as check:
         assert check.execute("SELECT status FROM sync_runs").fetchall() == [("stopped",)]
@@ -142,7 +145,7 @@ def test_health_listens_on_loopback_unless_told_otherwise(tmp_path, sandbox_proc
             raise AssertionError("answered on 127.0.0.1 too")
         except requests.ConnectionError:
             pass
-        stop_within_deadline(worker)
+        stop_within_deadline(worker, log)
 
 
 def _count(db: Path, sql: str) -> int:
