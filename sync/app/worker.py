@@ -94,6 +94,7 @@ class Worker:
             self.on_cycle(None, reason)
             return None
         summary.seconds = round(time.monotonic() - started, 2)
+        self.on_cycle(summary, None)  # health first: whoever reads "run done" finds /healthz up to date
         off = [name for name, available in summary.features.items() if not available]
         log.info("run done: %d records, %d requests, %d retries, %d 429s, %d quarantined, %d KPI records, "
                  "%d records written, outbox backlog %d, %.1f s%s", sum(summary.records.values()), summary.requests,
@@ -101,7 +102,6 @@ class Worker:
                  summary.outbox_backlog, summary.seconds,
                  f"; off on this portal: {', '.join(off)} (see smarketing status)" if off else "",
                  extra={"summary": summary.__dict__})
-        self.on_cycle(summary, None)
         return summary
 
     def _wait(self, seconds: float) -> None:
