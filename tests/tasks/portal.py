@@ -1,9 +1,11 @@
-"""A small portal for the SLA task tests: two reps, and MQL hand-offs at chosen instants."""
+"""Portals for the SLA task tests: MQL hand-offs at chosen instants, added to a small portal of two reps or to
+the built-in portal (whose own hand-offs are long past the instants the tests pin)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sandbox.server import DEFAULT_PORTAL_DIR, read_fixture_dir
 from tests.conftest import T0, mini_portal_data
 
 
@@ -22,5 +24,12 @@ def task_portal(handoffs: list[dict[str, Any]]) -> dict[str, Any]:
     data["owners"]["results"].append({**data["owners"]["results"][0], "id": "9002", "email": "bo@example.com",
                                       "firstName": "Bo", "lastName": "Rep", "userId": 2,
                                       "userIdIncludingInactive": 2})
+    data["contacts"] += handoffs
+    return data
+
+
+def built_in_task_portal(handoffs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The built-in portal (reps 9001, 9002, 9003) and ``handoffs`` (ids below its own, which start at 101)."""
+    data = read_fixture_dir(DEFAULT_PORTAL_DIR)
     data["contacts"] += handoffs
     return data

@@ -1,4 +1,4 @@
-"""SLA follow-up tasks on the sandbox, the worker's ``now`` pinned: one hand-off's task through its whole life.
+"""SLA follow-up tasks on the built-in portal, the worker's ``now`` pinned: one hand-off's task through its whole life.
 
 Calendar: Mon-Fri 09:00-17:00 UTC, 8 working hours to the first follow-up, tasks from 2 working hours before the
 deadline. January 2026: Monday 5, Tuesday 6. Hand-offs on Monday 5 at 10:00 are due Tuesday 6 at 10:00, and
@@ -23,7 +23,7 @@ from sync.storage import Mirror
 from sync.writeback import Pusher, TaskOptions, task_figures
 from sync.writeback.task_keys import key_of
 from tests.sync.helpers import run_sync
-from tests.tasks.portal import handoff, task_portal
+from tests.tasks.portal import built_in_task_portal, handoff
 
 CONFIG = KpiConfig(time_zone="UTC", currency="EUR")
 MONDAY = "2026-01-05T10:00:00.000Z"
@@ -38,7 +38,7 @@ def at(day: int, clock: str) -> datetime:
 
 @pytest.fixture
 def api(serve):
-    return serve(task_portal([handoff(10, MONDAY), handoff(11, MONDAY), handoff(12, MONDAY, owner=None)]))
+    return serve(built_in_task_portal([handoff(10, MONDAY), handoff(11, MONDAY), handoff(12, MONDAY, owner=None)]))
 
 
 @pytest.fixture
