@@ -23,12 +23,29 @@ CSV_FIELDS = ("kpi", "label", "period", "segment", "segment_label", "value", "ex
 NO_SPEND = ("cost_per_lead", "cost_per_opportunity", "cac", "marketing_roi")
 
 
-def _places(value: int | Fraction | Decimal, places: int) -> Decimal:
-    return decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+def places(value: int | Fraction | Decimal, digits: int) -> Decimal:
+    return decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
-def _plain(value: int | Fraction | Decimal) -> str:
-    return f"{int(value):,}" if value == int(value) else f"{_places(value, 2):,}"
+def plain(value: int | Fraction | Decimal | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{int(value):,}" if value == int(value) else f"{places(value, 2):,}"
+
+
+def value_text(unit: str, value: int | Fraction | Decimal | None, currency: str | None) -> str:
+    """A value with its unit: 42.5 %, USD 1,200.00, 3.2 days, 2.10 ×, 1,204."""
+    if value is None:
+        return "n/a"
+    if unit == "rate":
+        return f"{places(Fraction(value) * 100, 1)} %"
+    if unit == "money":
+        return f"{currency + ' ' if currency else ''}{places(value, 2):,}"
+    if unit == "ratio":
+        return f"{places(value, 2)} ×"
+    if unit == "days":
+        return f"{places(value, 1)} days"
+    return plain(value)
 
 
 def shown(result: KpiResult, currency: str | None) -> str:
@@ -38,18 +55,10 @@ def shown(result: KpiResult, currency: str | None) -> str:
         return "no spend in the period"
     if result.value is None:
         return f"n/a: {result.reason}" if result.reason else "n/a"
-    if unit == "rate":
-        text = f"{_places(Fraction(result.value) * 100, 1)} %"
-        if result.numerator is not None and result.denominator is not None:
-            text += f" ({_plain(result.numerator)} of {_plain(result.denominator)})"
-        return text
-    if unit == "money":
-        return f"{currency + ' ' if currency else ''}{_places(result.value, 2):,}"
-    if unit == "ratio":
-        return f"{_places(result.value, 2)} ×"
-    if unit == "days":
-        return f"{_places(result.value, 1)} days"
-    return _plain(result.value)
+    text = value_text(unit, result.value, currency)
+    if unit == "rate" and result.numerator is not None and result.denominator is not None:
+        text += f" ({plain(result.numerator)} of {plain(result.denominator)})"
+    return text
 
 
 def _flags(result: KpiResult) -> list[str]:
@@ -103,13 +112,13 @@ def _day_summary(day: KpiResult, currency: str | None) -> str:
     """Sales so far against the pro-rata goal, and last month to the same day, in one line."""
     money = f"{currency} " if currency else ""
     to = day.segment.removeprefix("day=")
-    so_far = f"{money}{_places(day.numerator or 0, 2):,} to {to}"
+    so_far = f"{money}{places(day.numerator or 0, 2):,} to {to}"
     last = day.details.get("last_month")
-    before = f"; last month {money}{_places(last, 2):,} to the same day" if last is not None else ""
+    before = f"; last month {money}{places(last, 2):,} to the same day" if last is not None else ""
     if day.value is None:
         return f"{so_far}{before} (no goal: {day.reason})" if day.reason else f"{so_far}{before}"
-    goal = f"{money}{_places(day.denominator or 0, 2):,}"
-    return f"{so_far}, {_places(Fraction(day.value) * 100, 1)} % of the goal so far ({goal}){before}"
+    goal = f"{money}{places(day.denominator or 0, 2):,}"
+    return f"{so_far}, {places(Fraction(day.value) * 100, 1)} % of the goal so far ({goal}){before}"
 
 
 def as_json(results: Iterable[KpiResult], currency: str | None, names: Names) -> str:
@@ -146,7 +155,7 @@ def funnel_chart(counts: list[tuple[str, int]], title: str) -> str:
     previous = None
     for stage, n in counts:
         bar = "#" * (round(50 * n / top) if top else 0)
-        step = "" if previous is None else (f"{_places(Fraction(n, previous) * 100, 1)} %" if previous else "n/a")
+        step = "" if previous is None else (f"{places(Fraction(n, previous) * 100, 1)} %" if previous else "n/a")
         lines.append(f"  {stage:<12} {n:>8,}  {bar:<50} {step}")
         previous = n
     return "\n".join(lines)

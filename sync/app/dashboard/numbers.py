@@ -5,40 +5,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from urllib.parse import urlencode
 
-from kpi import ABOUT, KpiResult, Names, Period, decimal, listed, rounded
+from kpi import ABOUT, KpiResult, Names, Period, listed, rounded
 
-from ..report import NO_SPEND
+from ..report import NO_SPEND, places, plain, value_text
 
 UNIT_NAMES = {"count": "count", "rate": "%", "days": "days", "ratio": "×"}
-
-
-def places(value: int | Fraction | Decimal, digits: int) -> Decimal:
-    return decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-
-
-def plain(value: int | Fraction | Decimal | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{int(value):,}" if value == int(value) else f"{places(value, 2):,}"
-
-
-def value_text(unit: str, value: int | Fraction | Decimal | None, currency: str | None) -> str:
-    """A value with its unit: 42.5 %, USD 1,200.00, 3.2 days, 2.10 ×, 1,204."""
-    if value is None:
-        return "n/a"
-    if unit == "rate":
-        return f"{places(Fraction(value) * 100, 1)} %"
-    if unit == "money":
-        return f"{currency + ' ' if currency else ''}{places(value, 2):,}"
-    if unit == "ratio":
-        return f"{places(value, 2)} ×"
-    if unit == "days":
-        return f"{places(value, 1)} days"
-    return plain(value)
 
 
 def change_text(unit: str, now: int | Fraction | Decimal | None, before: int | Fraction | Decimal | None) -> str:
