@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +51,12 @@ class DeletionGuard:
     message: str  # the stream's clause of the run's error line
 
 
+def _must_exist(path: str | Path) -> None:
+    check_location(Path(path))
+    if not Path(path).exists():
+        raise MirrorMissing(f"{path} does not exist yet")
+
+
 class Mirror:
     """An open mirror. Reads may run beside a sync (WAL); writes come from one worker at a time (see lock)."""
 
@@ -58,8 +64,12 @@ class Mirror:
         self.path = Path(path)
         check_location(self.path)
         self.db = Database(self.path)
+        self._opening(self._open)
+
+    def _opening(self, step: Callable[[], None]) -> None:
+        """Run ``step`` on the just-opened handle: a SQLite error closes it and becomes the mirror's one-line error."""
         try:
-            self._open()
+            step()
         except sqlite3.Error as e:
             self.db.close()
             failure = sqlite_failure(e, self.path)
@@ -82,9 +92,7 @@ class Mirror:
     @classmethod
     def existing(cls, path: str | Path) -> Mirror:
         """A mirror that a sync has already created; commands that only read or push never create one."""
-        check_location(Path(path))
-        if not Path(path).exists():
-            raise MirrorMissing(f"{path} does not exist yet")
+        _must_exist(path)
         return cls(path)
 
     @classmethod
@@ -92,22 +100,16 @@ class Mirror:
         """A mirror opened ``mode=ro``: nothing through this handle can write it, nor migrate it (the dashboard).
 
         Safe to share between threads when the caller serialises its use (one statement at a time)."""
-        check_location(Path(path))
-        if not Path(path).exists():
-            raise MirrorMissing(f"{path} does not exist yet")
+        _must_exist(path)
         mirror = cls.__new__(cls)
         mirror.path = Path(path)
         uri = f"{mirror.path.resolve().as_uri().replace('file://', 'file:', 1)}?mode=ro"
         mirror.db = Database(sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None))
-        try:
+        def check() -> None:
             refuse_foreign(mirror.db, mirror.path)
             mirror.db.execute("PRAGMA busy_timeout = 10000")
-        except sqlite3.Error as e:
-            mirror.db.close()
-            failure = sqlite_failure(e, mirror.path)
-            if failure is None:
-                raise
-            raise failure from e
+
+        mirror._opening(check)
         return mirror
 
     def close(self) -> None:
